@@ -1,0 +1,154 @@
+"""Content production: teams, hand-offs, approval stages and revision loops (SimPy processes).
+
+A request's life: decide reuse, pick a team, brief it (hand-off), wait for a free person, produce
+or adapt, then pass each approval stage, where a review can send it back for a revision (another
+hand-off and another round of work). When approved, the asset is filed in the library and goes
+live on its channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+
+from sim import demand as dm
+from sim.config import Agency, Stage
+from sim.library import AssetLibrary, is_reused
+
+if TYPE_CHECKING:
+    from sim.media import Media
+    from sim.routing import Routing
+
+
+class Team:
+    """The in-house team or an external agency: a pool of people with a priority queue."""
+
+    def __init__(self, env: simpy.Environment, index: int, spec: Agency, formats: set[int],
+                 horizon: float):
+        self.env, self.index, self.spec, self.formats = env, index, spec, formats
+        self.resource = simpy.PriorityResource(env, capacity=spec.capacity)
+        self.horizon = horizon
+        self.busy = 0.0  # person-days of work inside the horizon
+        self.queued_work = 0.0  # expected person-days waiting or in progress
+
+    def expected_completion(self, reused: bool, handoff_factor: float) -> float:
+        """Expected days until a new piece of work would be done here."""
+        mean = (self.spec.adaptation_time if reused else self.spec.production_time).mean
+        wait = self.queued_work / self.spec.capacity
+        return self.spec.handoff.mean * handoff_factor + wait + mean
+
+    def work(self, duration: float, expected: float, priority: float,
+             handoff: float) -> Generator[simpy.Event, Any, None]:
+        """Brief the team, wait for a free person, do ``duration`` days of work."""
+        if handoff > 0:
+            yield self.env.timeout(handoff)
+        self.queued_work += expected
+        with self.resource.request(priority=priority) as turn:  # type: ignore[arg-type]
+            yield turn
+            self.busy += max(0.0, min(duration, self.horizon - self.env.now))
+            yield self.env.timeout(duration)
+        self.queued_work -= expected
+
+
+class ReviewStage:
+    """One approval stage: a pool of reviewers."""
+
+    def __init__(self, env: simpy.Environment, spec: Stage, horizon: float):
+        self.env, self.spec, self.horizon = env, spec, horizon
+        self.resource = simpy.PriorityResource(env, capacity=spec.reviewers)
+        self.busy = 0.0
+
+    def review(self, duration: float, priority: float) -> Generator[simpy.Event, Any, None]:
+        """Wait for a reviewer and review for ``duration`` days."""
+        with self.resource.request(priority=priority) as turn:  # type: ignore[arg-type]
+            yield turn
+            self.busy += max(0.0, min(duration, self.horizon - self.env.now))
+            yield self.env.timeout(duration)
+
+
+@dataclass
+class RequestLog:
+    """Per-request outcomes, as arrays indexed by request id (plain records, no pandas)."""
+
+    n: int
+    finish: np.ndarray = field(init=False)
+    reused: np.ndarray = field(init=False)
+    team: np.ndarray = field(init=False)
+    revisions: np.ndarray = field(init=False)
+    cost: np.ndarray = field(init=False)
+    work: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.finish = np.full(self.n, np.nan)
+        self.reused = np.zeros(self.n, dtype=bool)
+        self.team = np.full(self.n, -1, dtype=np.int64)
+        self.revisions = np.zeros(self.n, dtype=np.int64)
+        self.cost = np.zeros(self.n)
+        self.work = np.zeros(self.n)
+
+
+@dataclass(frozen=True)
+class Practice:
+    """How content work is run for one request: the levers that apply to it."""
+
+    shared_library: bool
+    routing: Routing
+    handoff_factor: float
+    priority: Callable[[float, float], float]
+
+
+class ContentOps:
+    """Runs every request through reuse, production and approvals."""
+
+    def __init__(self, env: simpy.Environment, requests: dm.Requests, teams: list[Team],
+                 bound: list[Team], stages: list[ReviewStage], library: AssetLibrary,
+                 media: Media, findability: dict[str, float], revision_work: float,
+                 revision_cost: float, value_weight: np.ndarray,
+                 practice: Callable[[int], Practice]):
+        self.env, self.requests, self.teams, self.bound = env, requests, teams, bound
+        self.stages, self.library, self.media = stages, library, media
+        self.findability = findability
+        self.revision_work, self.revision_cost = revision_work, revision_cost
+        self.value_weight = value_weight
+        self.practice = practice
+        self.log = RequestLog(len(requests))
+
+    def fulfil(self, i: int) -> Generator[simpy.Event, Any, None]:
+        """The whole life of request ``i`` (a SimPy process)."""
+        r, u, log = self.requests, self.requests.uniforms[i], self.log
+        channel, fmt, campaign = int(r.channel[i]), int(r.format[i]), int(r.campaign[i])
+        how = self.practice(i)
+        viewer = None if how.shared_library else self.bound[channel].index
+        kind = "shared" if how.shared_library else "siloed"
+        best = self.library.best_compatibility(campaign, fmt, viewer)
+        reused = is_reused(best, self.findability[kind], u[dm.U_COMPAT], u[dm.U_FIND])
+        team = how.routing.choose(channel, fmt, reused, how.handoff_factor)
+        spec = team.spec
+        dist = spec.adaptation_time if reused else spec.production_time
+        work = float(dist.ppf(u[dm.U_WORK]))
+        base_cost = spec.cost_adaptation if reused else spec.cost_new
+        handoff = float(spec.handoff.ppf(u[dm.U_HANDOFF])) * how.handoff_factor
+        priority = how.priority(float(r.due[i]), float(self.value_weight[channel]))
+        log.reused[i], log.team[i], log.cost[i], log.work[i] = reused, team.index, base_cost, work
+
+        yield from team.work(work, dist.mean, priority, handoff)
+        for s, stage in enumerate(self.stages):
+            rounds = r.review_uniforms[i, s]
+            for k in range(len(rounds)):
+                duration = float(stage.spec.review_time.ppf(rounds[k, 0]))
+                yield from stage.review(duration, priority)
+                sent_back = rounds[k, 1] < stage.spec.revision_probability
+                if not sent_back or k == len(rounds) - 1:
+                    break
+                log.revisions[i] += 1
+                log.cost[i] += base_cost * self.revision_cost
+                extra = work * self.revision_work
+                log.work[i] += extra
+                yield from team.work(extra, dist.mean * self.revision_work, priority, handoff)
+        log.finish[i] = self.env.now
+        self.library.add(campaign, fmt, team.index)
+        self.media.add_asset(channel, self.env.now)
