@@ -170,11 +170,10 @@ class LearnerAllocator:
     SHAPES = np.array([0.5, 0.7, 0.9, 1.2, 1.6, 2.2])
     PRIOR_SHAPE, PRIOR_RATE = 1.0, 1e-4
 
-    def __init__(self, scenario: Scenario, rng: np.random.Generator):
-        self.cfg = scenario.allocator
-        self.rng = rng
-        self.value = np.array([c.value_per_conversion for c in scenario.channels])
-        self.plan = np.array([c.plan_share for c in scenario.channels])
+    def __init__(self, cfg: AllocatorConfig, value: np.ndarray, plan: np.ndarray,
+                 daily_budget: float, horizon: int, rng: np.random.Generator):
+        """Build from what an operator knows: values, the plan and the budget, never the curves."""
+        self.cfg, self.value, self.plan, self.rng = cfg, value, plan, rng
         n = len(self.plan)
         ai, ki, si = np.meshgrid(np.arange(len(self.ALPHAS)), np.arange(len(self.K_FACTORS)),
                                  np.arange(len(self.SHAPES)), indexing="ij")
@@ -182,10 +181,9 @@ class LearnerAllocator:
         self.cand_alpha = self.ALPHAS[self.cand_alpha_idx]
         self.cand_shape = self.SHAPES[si.ravel()]
         # K spans the plan's adstocked daily spend times a factor: scale from the plan, not truth
-        plan_spend = self.plan * scenario.budget.daily_amount
+        plan_spend = np.maximum(self.plan, 0.1 / n) * daily_budget
         self.cand_k = (plan_spend[:, None] / (1.0 - self.cand_alpha[None, :])
                        * self.K_FACTORS[ki.ravel()][None, :])
-        horizon = scenario.horizon_days
         self.adstock = np.zeros((horizon, len(self.ALPHAS), n))  # per day, per alpha
         n_cand = len(self.cand_alpha)
         self.sum_conv = np.zeros(n)

@@ -101,6 +101,24 @@ class Practice:
     priority: Callable[[float, float], float]
 
 
+class WorkContent:
+    """Every request's durations for every team and stage, computed once, vectorised.
+
+    The uniforms were drawn at arrival; turning them into days here, outside the event loop,
+    keeps the loop free of numpy and scipy calls. Python lists index faster than arrays.
+    """
+
+    def __init__(self, requests: dm.Requests, teams: list[Team], stages: list[Stage]):
+        u = requests.uniforms
+        self.new = [t.spec.production_time.ppf(u[:, dm.U_WORK]).tolist() for t in teams]
+        self.adapt = [t.spec.adaptation_time.ppf(u[:, dm.U_WORK]).tolist() for t in teams]
+        self.handoff = [t.spec.handoff.ppf(u[:, dm.U_HANDOFF]).tolist() for t in teams]
+        rv = requests.review_uniforms
+        self.review = [s.review_time.ppf(rv[:, k, :, 0]).tolist() for k, s in enumerate(stages)]
+        self.sent_back = [(rv[:, k, :, 1] < s.revision_probability).tolist()
+                          for k, s in enumerate(stages)]
+
+
 class ContentOps:
     """Runs every request through reuse, production and approvals."""
 
@@ -109,40 +127,46 @@ class ContentOps:
                  media: Media, findability: dict[str, float], revision_work: float,
                  revision_cost: float, value_weight: np.ndarray,
                  practice: Callable[[int], Practice]):
-        self.env, self.requests, self.teams, self.bound = env, requests, teams, bound
+        self.env, self.teams, self.bound = env, teams, bound
         self.stages, self.library, self.media = stages, library, media
         self.findability = findability
         self.revision_work, self.revision_cost = revision_work, revision_cost
-        self.value_weight = value_weight
         self.practice = practice
+        self.content = WorkContent(requests, teams, [st.spec for st in stages])
+        self.channel = requests.channel.tolist()
+        self.format = requests.format.tolist()
+        self.campaign = requests.campaign.tolist()
+        self.due = requests.due.tolist()
+        self.u_compat = requests.uniforms[:, dm.U_COMPAT].tolist()
+        self.u_find = requests.uniforms[:, dm.U_FIND].tolist()
+        self.value_weight = value_weight.tolist()
         self.log = RequestLog(len(requests))
 
     def fulfil(self, i: int) -> Generator[simpy.Event, Any, None]:
         """The whole life of request ``i`` (a SimPy process)."""
-        r, u, log = self.requests, self.requests.uniforms[i], self.log
-        channel, fmt, campaign = int(r.channel[i]), int(r.format[i]), int(r.campaign[i])
+        log, content = self.log, self.content
+        channel, fmt, campaign = self.channel[i], self.format[i], self.campaign[i]
         how = self.practice(i)
         viewer = None if how.shared_library else self.bound[channel].index
         kind = "shared" if how.shared_library else "siloed"
         best = self.library.best_compatibility(campaign, fmt, viewer)
-        reused = is_reused(best, self.findability[kind], u[dm.U_COMPAT], u[dm.U_FIND])
+        reused = is_reused(best, self.findability[kind], self.u_compat[i], self.u_find[i])
         team = how.routing.choose(channel, fmt, reused, how.handoff_factor)
-        spec = team.spec
+        spec, t = team.spec, team.index
         dist = spec.adaptation_time if reused else spec.production_time
-        work = float(dist.ppf(u[dm.U_WORK]))
+        work = (content.adapt if reused else content.new)[t][i]
         base_cost = spec.cost_adaptation if reused else spec.cost_new
-        handoff = float(spec.handoff.ppf(u[dm.U_HANDOFF])) * how.handoff_factor
-        priority = how.priority(float(r.due[i]), float(self.value_weight[channel]))
-        log.reused[i], log.team[i], log.cost[i], log.work[i] = reused, team.index, base_cost, work
+        handoff = content.handoff[t][i] * how.handoff_factor
+        priority = how.priority(self.due[i], self.value_weight[channel])
+        log.reused[i], log.team[i], log.cost[i], log.work[i] = reused, t, base_cost, work
 
         yield from team.work(work, dist.mean, priority, handoff)
         for s, stage in enumerate(self.stages):
-            rounds = r.review_uniforms[i, s]
-            for k in range(len(rounds)):
-                duration = float(stage.spec.review_time.ppf(rounds[k, 0]))
-                yield from stage.review(duration, priority)
-                sent_back = rounds[k, 1] < stage.spec.revision_probability
-                if not sent_back or k == len(rounds) - 1:
+            review, sent_back = content.review[s][i], content.sent_back[s][i]
+            last = len(review) - 1
+            for k in range(last + 1):
+                yield from stage.review(review[k], priority)
+                if not sent_back[k] or k == last:
                     break
                 log.revisions[i] += 1
                 log.cost[i] += base_cost * self.revision_cost
@@ -150,5 +174,5 @@ class ContentOps:
                 log.work[i] += extra
                 yield from team.work(extra, dist.mean * self.revision_work, priority, handoff)
         log.finish[i] = self.env.now
-        self.library.add(campaign, fmt, team.index)
+        self.library.add(campaign, fmt, t)
         self.media.add_asset(channel, self.env.now)

@@ -31,4 +31,4 @@ def mean_ci(values: np.ndarray | list[float], level: float = 0.95) -> Estimate:
         return Estimate(mean, float("nan"), float("nan"), float("nan"), 1)
     std = float(x.std(ddof=1))
     half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * std / np.sqrt(n)
-    return Estimate(mean, std, mean - half, mean + half, n)
+    return Estimate(mean, std, float(mean - half), float(mean + half), n)

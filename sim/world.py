@@ -88,7 +88,13 @@ def make_allocator(scenario: Scenario, levers: Levers, media: Media,
                    streams: Streams) -> BudgetAllocator:
     """The budget allocator the setup's ``allocation`` lever names."""
     if levers.allocation == "learner":
-        return LearnerAllocator(scenario, streams.get("allocator"))
+        # the learner is told only what an operator knows: never the response curves
+        return LearnerAllocator(
+            scenario.allocator,
+            value=np.array([c.value_per_conversion for c in scenario.channels]),
+            plan=np.array([c.plan_share for c in scenario.channels]),
+            daily_budget=scenario.budget.daily_amount, horizon=scenario.horizon_days,
+            rng=streams.get("allocator"))
     if levers.allocation == "oracle":
         return OracleAllocator(scenario, media)
     return PlanAllocator(scenario)
