@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from sim.config import Scenario
 
@@ -44,6 +44,21 @@ def fatigue_quality(impressions: np.ndarray, fatigue_impressions: np.ndarray | f
     return quality_min + (1.0 - quality_min) * np.exp(-impressions / fatigue_impressions)
 
 
+def poisson_ppf(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Smallest k with P(X <= k) >= u for X ~ Poisson(mean) (scipy's method, without overhead)."""
+    k = np.ceil(special.pdtrik(u, mean))
+    below = np.maximum(k - 1, 0)
+    return np.where((special.pdtr(below, mean) >= u) & (k > 0), below, k)
+
+
+def negative_binomial_ppf(u: np.ndarray, mean: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Quantile of the negative binomial with the given mean and size (variance m + m^2/size)."""
+    p = size / (size + mean)
+    k = np.ceil(special.nbdtrik(u, size, p))
+    below = np.maximum(k - 1, 0)
+    return np.where((special.betainc(size, below + 1, p) >= u) & (k > 0), below, k)
+
+
 def draw_conversions(expected: np.ndarray, u: np.ndarray, kind: np.ndarray,
                      dispersion: np.ndarray) -> np.ndarray:
     """Realised conversions by inverse transform of uniforms ``u`` (one per channel).
@@ -55,11 +70,10 @@ def draw_conversions(expected: np.ndarray, u: np.ndarray, kind: np.ndarray,
     pos = expected > 0
     poisson = pos & (kind == 0)
     if poisson.any():
-        out[poisson] = stats.poisson.ppf(u[poisson], expected[poisson])
+        out[poisson] = poisson_ppf(u[poisson], expected[poisson])
     negbin = pos & (kind == 1)
     if negbin.any():
-        k = dispersion[negbin]
-        out[negbin] = stats.nbinom.ppf(u[negbin], k, k / (k + expected[negbin]))
+        out[negbin] = negative_binomial_ppf(u[negbin], expected[negbin], dispersion[negbin])
     out[~pos] = 0.0
     return out
 
@@ -112,8 +126,10 @@ class Media:
 
     def add_asset(self, channel: int, day: float) -> None:
         """Put a fresh asset live, replacing the most fatigued one when all slots are taken."""
-        free = np.flatnonzero(~self.live[channel])
-        slot = int(free[0]) if len(free) else int(np.argmax(self.impressions[channel]))
+        live = self.live[channel]
+        slot = int(live.argmin())  # first free slot, if any
+        if live[slot]:
+            slot = int(self.impressions[channel].argmax())
         self.live[channel, slot] = True
         self.impressions[channel, slot] = 0.0
         self.born[channel, slot] = day
@@ -129,15 +145,16 @@ class Media:
         """Mean quality of each channel's live assets (0 for a channel with none)."""
         return self._asset_quality()[2]
 
-    def retire(self, day: float) -> None:
-        """Take assets past their lifetime off air."""
+    def start_day(self, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """Retire expired assets; return today's creative quality and live assets per channel."""
         if self.lifetime is not None:
             self.live &= self.born + self.lifetime > day
+        self._today = self._asset_quality()
+        return self._today[2], self._today[1]
 
-    def deliver(self, day: int, spend: np.ndarray, u_noise: np.ndarray) -> DayOutcome:
-        """Deliver one day of media with the given spend per channel."""
-        self.retire(day)
-        q_asset, n_live, quality = self._asset_quality()
+    def deliver(self, spend: np.ndarray, u_noise: np.ndarray) -> DayOutcome:
+        """Deliver the day opened by :meth:`start_day` with the given spend per channel."""
+        q_asset, n_live, quality = self._today
         weak = np.where(self.live, q_asset < self.waste_threshold, False).sum(axis=1)
         wasted = np.where(n_live > 0, spend * weak / np.maximum(n_live, 1), spend)
 

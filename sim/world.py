@@ -103,9 +103,10 @@ def make_allocator(scenario: Scenario, levers: Levers, media: Media,
 class World:
     """Builds and runs one replication."""
 
-    def __init__(self, scenario: Scenario, levers: Levers, streams: Streams):
+    def __init__(self, scenario: Scenario, levers: Levers, streams: Streams,
+                 env: simpy.Environment | None = None):
         self.scenario, self.levers = scenario, levers
-        self.env = simpy.Environment()
+        self.env = env if env is not None else simpy.Environment()
         horizon = float(scenario.horizon_days)
         self.requests = dm.draw_requests(scenario, streams.get("arrivals"),
                                          streams.get("request_attributes"))
@@ -175,9 +176,9 @@ class World:
                 self.allocator.observe(Report(days, d.spend[days], d.quality[days],
                                               d.conversions[days].sum(axis=0)))
                 next_report = end
-            view = MarketView(media.quality(), media.live.sum(axis=1))
+            view = MarketView(*media.start_day(day))
             spend = self.allocator.decide(day, float(self.budget[day]), view)
-            out = media.deliver(day, spend, self.noise[day])
+            out = media.deliver(spend, self.noise[day])
             d.spend[day], d.impressions[day], d.conversions[day] = (
                 out.spend, out.impressions, out.conversions)
             d.revenue[day], d.quality[day], d.live_assets[day], d.wasted_spend[day] = (
