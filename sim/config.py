@@ -376,10 +376,24 @@ class ScenarioError(ValueError):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+# Parts of a pydantic error location that name a union branch, not a key the user wrote.
+_BRANCH_NAMES = {"str", "SetupSpec", "lognormal", "exponential", "gamma", "deterministic"}
+_DIST_KINDS = "lognormal, exponential, gamma, deterministic"
+_RULES = {
+    "extra_forbidden": "unknown key (not part of the scenario schema)",
+    "missing": "required key is missing",
+    "union_tag_not_found": f"needs 'dist', one of: {_DIST_KINDS}",
+    "union_tag_invalid": f"'dist' must be one of: {_DIST_KINDS}",
+}
+
+
 def _problems(err: ValidationError, file: str | None) -> list[Problem]:
     out: list[Problem] = []
     for e in err.errors():
-        path = ".".join(str(p) for p in e["loc"] if not str(p).startswith("function-after"))
+        if e["type"] == "string_type" and e["loc"][-1:] == ("str",) and isinstance(
+                e.get("input"), dict):
+            continue  # a {name, base, levers} setup: the plain-name branch does not apply
+        path = ".".join(str(p) for p in e["loc"] if str(p) not in _BRANCH_NAMES)
         msg = str(e["msg"]).removeprefix("Value error, ")
         if e["type"] == "value_error" and not path:
             # cross-reference rules: "path: rule; path: rule"
@@ -387,10 +401,11 @@ def _problems(err: ValidationError, file: str | None) -> list[Problem]:
                 p, _, rule = part.partition(": ")
                 out.append(Problem(p, rule, file=file))
             continue
-        value = e.get("input") if e["type"] not in ("missing",) else None
+        rule = _RULES.get(e["type"], msg)
+        value = None if e["type"] == "missing" else e.get("input")
         if isinstance(value, dict | list):
             value = None
-        out.append(Problem(path or "(top level)", msg, value, file=file))
+        out.append(Problem(path or "(top level)", rule, value, file=file))
     return out
 
 
