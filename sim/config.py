@@ -55,7 +55,8 @@ class Budget(Model):
 class Noise(Model):
     """Noise on realised conversions around their expected value."""
 
-    kind: Literal["poisson", "negative_binomial", "none"] = "poisson"
+    kind: Literal["poisson", "negative_binomial", "none"] = Field(
+        "poisson", description="none: conversions equal their expected value")
     dispersion: Positive = Field(
         20.0, description="negative binomial size k: variance = mean + mean^2 / k"
     )
@@ -64,7 +65,7 @@ class Noise(Model):
 class Channel(Model):
     """A marketing channel: media response, costs, formats and creative fatigue."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="unique channel name")
     adstock_alpha: float = Field(ge=0, lt=1, description="geometric adstock carry-over per day")
     hill_k: Positive = Field(description="half-saturation adstocked daily spend, in currency")
     hill_shape: Positive = Field(le=10, description="Hill shape s")
@@ -81,13 +82,13 @@ class Channel(Model):
     quality_min: Probability = Field(0.2, description="quality of a fully fatigued asset")
     plan_share: Probability = Field(description="share of the budget in the annual plan")
     initial_assets: int = Field(3, ge=0, description="fresh live assets at day 0")
-    noise: Noise = Noise()
+    noise: Noise = Field(Noise(), description="noise on realised conversions")
 
 
 class Formats(Model):
     """Creative formats and how one can be adapted into another."""
 
-    names: list[str] = Field(min_length=1)
+    names: list[str] = Field(min_length=1, description="format names, referred to elsewhere")
     compatibility: list[list[Probability]] = Field(
         description="square matrix: entry [i][j] is the probability that an asset of format i "
         "can be adapted into format j"
@@ -99,7 +100,8 @@ class Demand(Model):
 
     base_rate: Positive = Field(description="requests per day at day 0")
     growth: Positive = Field(description="rate at the horizon / rate at day 0 (3.0 = tripled)")
-    shape: Literal["linear", "exponential", "step"] = "linear"
+    shape: Literal["linear", "exponential", "step"] = Field(
+        "linear", description="how the rate moves from base_rate to growth x base_rate")
     step_day: NonNegative | None = Field(None, description="day of the step, for shape 'step'")
     channel_mix: dict[str, Positive] = Field(description="relative share of requests per channel")
     campaign_days: Positive = Field(28.0, description="length of a campaign wave, in days")
@@ -120,7 +122,7 @@ class Findability(Model):
 class Library(Model):
     """The asset library: how findable a visible asset is, per kind of library."""
 
-    findability: Findability
+    findability: Findability = Field(description="chance a visible asset is found")
     max_live_assets: int = Field(6, ge=1, description="assets running at once on a channel")
     asset_lifetime_days: Positive | None = Field(
         None, description="days an asset stays live before it is retired (none: until replaced)"
@@ -133,8 +135,8 @@ class Library(Model):
 class Agency(Model):
     """A team that produces creatives: the in-house team or an external agency."""
 
-    name: str = Field(min_length=1)
-    external: bool = True
+    name: str = Field(min_length=1, description="unique team name")
+    external: bool = Field(True, description="an external agency (false: the in-house team)")
     capacity: int = Field(ge=1, description="people working in parallel")
     formats: list[str] = Field(min_length=1, description="formats it can produce")
     channels: list[str] = Field(
@@ -159,7 +161,7 @@ class Agency(Model):
 class Stage(Model):
     """One approval stage: a shared pool of reviewers."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="stage name")
     reviewers: int = Field(ge=1, description="reviewers working in parallel")
     review_time: Distribution = Field(description="days per review")
     revision_probability: Probability = Field(description="chance a review sends work back")
@@ -168,14 +170,15 @@ class Stage(Model):
 class Approvals(Model):
     """Approval stages every asset goes through, with revision loops."""
 
-    stages: list[Stage] = Field(default_factory=list)
+    stages: list[Stage] = Field(default_factory=list, description="in order; none: no approval")
     revision_work_fraction: Annotated[float, Field(gt=0, le=2)] = Field(
         0.5, description="work of a revision as a fraction of the original work"
     )
     revision_cost_fraction: Annotated[float, Field(ge=0, le=2)] = Field(
         0.3, description="cost of a revision as a fraction of the original cost"
     )
-    max_revisions_per_stage: int = Field(3, ge=0, le=10)
+    max_revisions_per_stage: int = Field(
+        3, ge=0, le=10, description="revisions after which a stage approves anyway")
 
 
 class Platform(Model):
@@ -200,8 +203,10 @@ class DataFeed(Model):
 class DataFeeds(Model):
     """The data feed of each kind of data lever."""
 
-    siloed: DataFeed = DataFeed(interval_days=7, delay_days=5)
-    unified: DataFeed = DataFeed(interval_days=1, delay_days=1)
+    siloed: DataFeed = Field(DataFeed(interval_days=7, delay_days=5),
+                             description="each channel reports through its agency")
+    unified: DataFeed = Field(DataFeed(interval_days=1, delay_days=1),
+                              description="one data platform for all channels")
 
 
 class Allocator(Model):
@@ -222,27 +227,28 @@ class Allocator(Model):
     ai_pilot_channels: list[str] = Field(
         default_factory=list, description="channels with an AI pilot in the pilot setup"
     )
-    data: DataFeeds = DataFeeds()
+    data: DataFeeds = Field(DataFeeds(), description="report cadence per data lever")
 
 
 class Scenario(Model):
     """A complete, validated scenario."""
 
-    name: str = Field("scenario", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
-    currency: str = "EUR"
-    horizon_days: int = Field(364, ge=1, le=3650)
-    budget: Budget
-    formats: Formats
-    channels: list[Channel] = Field(min_length=1)
+    name: str = Field("scenario", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$",
+                      description="names the results folder: letters, digits, _ . -")
+    currency: str = Field("EUR", description="label for every amount of money")
+    horizon_days: int = Field(364, ge=1, le=3650, description="simulated days")
+    budget: Budget = Field(description="the media budget")
+    formats: Formats = Field(description="creative formats and their compatibility")
+    channels: list[Channel] = Field(min_length=1, description="the marketing channels")
     synergy: list[list[NonNegative]] | None = Field(
         None, description="entry [d][c]: lift of channel c's conversions per unit of d's response"
     )
-    demand: Demand
-    library: Library
-    agencies: list[Agency] = Field(min_length=1)
-    approvals: Approvals = Approvals()
-    platform: Platform = Platform()
-    allocator: Allocator = Allocator()
+    demand: Demand = Field(description="the stream of content requests")
+    library: Library = Field(description="the asset library and live assets")
+    agencies: list[Agency] = Field(min_length=1, description="in-house team and agencies")
+    approvals: Approvals = Field(Approvals(), description="approval stages")
+    platform: Platform = Field(Platform(), description="the conductor's platform")
+    allocator: Allocator = Field(Allocator(), description="budget allocators and data feeds")
     setups: list[str | SetupSpec] = Field(
         default_factory=lambda: list[str | SetupSpec](BUILTIN_SETUPS), min_length=1,
         description="setups to compare: built-in names or {name, base, levers} overrides",

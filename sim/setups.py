@@ -6,6 +6,7 @@ Four setups are built in; a scenario can define more by overriding levers of a b
 
 from __future__ import annotations
 
+import typing
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,18 +40,22 @@ class Levers(BaseModel):
     platform: bool = Field(description="pays the platform cost and ramps up over its ramp-up")
 
 
+def _override(lever: str) -> typing.Any:
+    return Field(None, description=Levers.model_fields[lever].description)
+
+
 class LeverOverrides(BaseModel):
     """Levers to change on a base setup (every field optional)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    allocation: Literal["plan", "learner", "oracle"] | None = None
-    ai_channels: Literal["none", "pilot", "all"] | None = None
-    data: Literal["siloed", "unified"] | None = None
-    library: Literal["siloed", "shared"] | None = None
-    routing: Literal["bound", "fastest"] | None = None
-    handoffs: Literal["full", "shared_briefs"] | None = None
-    platform: bool | None = None
+    allocation: Literal["plan", "learner", "oracle"] | None = _override("allocation")
+    ai_channels: Literal["none", "pilot", "all"] | None = _override("ai_channels")
+    data: Literal["siloed", "unified"] | None = _override("data")
+    library: Literal["siloed", "shared"] | None = _override("library")
+    routing: Literal["bound", "fastest"] | None = _override("routing")
+    handoffs: Literal["full", "shared_briefs"] | None = _override("handoffs")
+    platform: bool | None = _override("platform")
 
 
 PILOT = Levers(
@@ -75,9 +80,9 @@ class SetupSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$", description="setup name")
     base: str = Field(description="a built-in setup: " + ", ".join(BUILTIN_SETUPS))
-    levers: LeverOverrides = LeverOverrides()
+    levers: LeverOverrides = Field(LeverOverrides(), description="levers to change on the base")
 
     def resolve(self) -> Levers:
         """The full levers of this setup."""
