@@ -116,11 +116,13 @@ class World:
         self.allocator = make_allocator(scenario, levers, self.media, streams)
         self.budget = budget_by_day(scenario)
         fmt = {f: i for i, f in enumerate(scenario.formats.names)}
-        self.teams = [Team(self.env, i, a, {fmt[f] for f in a.formats}, horizon)
+        prioritised = levers.routing == "fastest"
+        self.teams = [Team(self.env, i, a, {fmt[f] for f in a.formats}, horizon, prioritised)
                       for i, a in enumerate(scenario.agencies)]
         owner = {c: t for t in self.teams for c in t.spec.channels}
         bound = [owner[c] for c in scenario.channel_names]
-        self.stages = [ReviewStage(self.env, s, horizon) for s in scenario.approvals.stages]
+        self.stages = [ReviewStage(self.env, s, horizon, prioritised)
+                       for s in scenario.approvals.stages]
         value = np.array([c.value_per_conversion * c.max_daily_conversions
                           for c in scenario.channels])
         siloed = Practice(False, BoundRouting(bound), 1.0, fifo_priority)
