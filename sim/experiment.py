@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,8 +85,10 @@ def run_many(tasks: list[tuple[Scenario, str, int, int]], jobs: int = 1,
                 on_done()
         return out
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-        futures = {pool.submit(_run_task, t): i for i, t in enumerate(tasks)}
+        futures: dict[Future[RunResult], int] = {}
         try:
+            for i, t in enumerate(tasks):
+                futures[pool.submit(_run_task, t)] = i
             for fut in as_completed(futures):
                 out[futures[fut]] = fut.result()
                 if on_done:
