@@ -22,10 +22,19 @@ NonNegative = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
 
 
+class CrossReferenceError(ValueError):
+    """Rules that relate several fields, each as "path: rule"."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
 class Model(BaseModel):
     """Base for every scenario model: unknown keys rejected, instances frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True,
+                              allow_inf_nan=False)
 
 
 class Budget(Model):
@@ -98,12 +107,14 @@ class Formats(Model):
 class Demand(Model):
     """The stream of content requests: a non-homogeneous Poisson process."""
 
-    base_rate: Positive = Field(description="requests per day at day 0")
-    growth: Positive = Field(description="rate at the horizon / rate at day 0 (3.0 = tripled)")
+    base_rate: Positive = Field(le=100_000, description="requests per day at day 0")
+    growth: Positive = Field(
+        le=1000, description="rate at the horizon / rate at day 0 (3.0 = tripled)")
     shape: Literal["linear", "exponential", "step"] = Field(
         "linear", description="how the rate moves from base_rate to growth x base_rate")
     step_day: NonNegative | None = Field(None, description="day of the step, for shape 'step'")
-    channel_mix: dict[str, Positive] = Field(description="relative share of requests per channel")
+    channel_mix: dict[str, Positive] = Field(
+        min_length=1, description="relative share of requests per channel")
     campaign_days: Positive = Field(28.0, description="length of a campaign wave, in days")
     campaigns_per_wave: int = Field(4, ge=1, description="concurrent campaigns in a wave")
     due_days: Distribution = Field(
@@ -333,7 +344,7 @@ class Scenario(Model):
                 problems.append(f"setups.{i}: setup {sname!r} is listed twice")
             setup_names.append(sname)
         if problems:
-            raise ValueError("; ".join(problems))
+            raise CrossReferenceError(problems)
         return self
 
     # -- derived views (pure functions of the configuration) -------------------------------
@@ -401,9 +412,9 @@ def _problems(err: ValidationError, file: str | None) -> list[Problem]:
             continue  # a {name, base, levers} setup: the plain-name branch does not apply
         path = ".".join(str(p) for p in e["loc"] if str(p) not in _BRANCH_NAMES)
         msg = str(e["msg"]).removeprefix("Value error, ")
-        if e["type"] == "value_error" and not path:
-            # cross-reference rules: "path: rule; path: rule"
-            for part in msg.split("; "):
+        cause = e.get("ctx", {}).get("error")
+        if isinstance(cause, CrossReferenceError):
+            for part in cause.problems:
                 p, _, rule = part.partition(": ")
                 out.append(Problem(p, rule, file=file))
             continue

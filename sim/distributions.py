@@ -18,7 +18,7 @@ FloatArray = np.ndarray
 
 
 class _Distribution(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     @property
     def mean(self) -> float:  # pragma: no cover - overridden

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class Levers(BaseModel):
     """The choices that make an operating model."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     allocation: Literal["plan", "learner", "oracle"] = Field(
         description="plan: fixed annual shares; learner: real-time online allocator; "
@@ -47,7 +47,7 @@ def _override(lever: str) -> typing.Any:
 class LeverOverrides(BaseModel):
     """Levers to change on a base setup (every field optional)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     allocation: Literal["plan", "learner", "oracle"] | None = _override("allocation")
     ai_channels: Literal["none", "pilot", "all"] | None = _override("ai_channels")
@@ -78,7 +78,7 @@ LEVER_NAMES: tuple[str, ...] = tuple(Levers.model_fields)
 class SetupSpec(BaseModel):
     """A setup defined in a scenario: a built-in base with some levers changed."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$", description="setup name")
     base: str = Field(description="a built-in setup: " + ", ".join(BUILTIN_SETUPS))

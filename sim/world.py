@@ -67,7 +67,7 @@ def budget_by_day(scenario: Scenario) -> np.ndarray:
     if b.profile:
         prof = np.asarray(b.profile, dtype=float)
         seg = np.minimum((np.arange(days) * len(prof)) // days, len(prof) - 1)
-        daily *= prof[seg] / prof.mean()
+        daily *= prof[seg] / prof[seg].mean()  # day-weighted: the total is unchanged
     return daily
 
 
@@ -139,7 +139,8 @@ class World:
             self.env, self.requests, self.teams, bound, self.stages,
             AssetLibrary(np.array(scenario.formats.compatibility, dtype=float)), self.media,
             scenario.library.findability.model_dump(), a.revision_work_fraction,
-            a.revision_cost_fraction, value / value.max(), self.practice)
+            a.revision_cost_fraction, value / value.max() if value.max() > 0 else value,
+            self.practice)
         self.daily = DailyLog.empty(scenario.horizon_days, len(scenario.channels))
 
     def practice(self, i: int) -> Practice:
