@@ -1,0 +1,99 @@
+"""Shared fixtures: the baseline scenario and small, fast scenarios built as plain dicts.
+
+The builders are plain functions (so scripts can load this file by path and reuse them) and are
+also exposed as fixtures. Every builder returns a fresh dict: mutate it freely, then validate it
+with ``sim.scenario_from_dict``.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import sim
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE_PATH = ROOT / "scenarios" / "baseline.yaml"
+
+
+def baseline_dict() -> dict[str, Any]:
+    """The baseline scenario as plain data (a fresh copy)."""
+    return yaml.safe_load(BASELINE_PATH.read_text(encoding="utf-8"))
+
+
+def single_team_dict(
+    *,
+    base_rate: float = 2.0,
+    growth: float = 1.0,
+    shape: str = "linear",
+    step_day: float | None = None,
+    horizon_days: int = 100,
+    capacity: int = 2,
+    production: dict[str, Any] | None = None,
+    adaptation: dict[str, Any] | None = None,
+    findability: tuple[float, float] = (0.0, 0.0),
+    compatibility: float = 1.0,
+    campaign_days: float = 1e6,
+    campaigns_per_wave: int = 1,
+    stages: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """One channel, one format, one in-house team, no hand-off: a queue one can reason about.
+
+    Defaults give a degenerate world for analytic checks: constant demand, exponential production
+    times, no approvals, no reuse (findability 0), one campaign for the whole horizon, and no
+    conversion noise (the media side does not matter here and noise-free delivery is faster).
+    """
+    d: dict[str, Any] = {
+        "name": "single_team",
+        "horizon_days": horizon_days,
+        "budget": {"daily": 1000.0},
+        "formats": {"names": ["static"], "compatibility": [[compatibility]]},
+        "channels": [{
+            "name": "web", "adstock_alpha": 0.2, "hill_k": 1000.0, "hill_shape": 1.0,
+            "max_daily_conversions": 10.0, "cpm": 5.0, "value_per_conversion": 20.0,
+            "formats": ["static"], "fatigue_impressions": 1e6, "plan_share": 1.0,
+            "noise": {"kind": "none"},
+        }],
+        "demand": {
+            "base_rate": base_rate, "growth": growth, "shape": shape,
+            "channel_mix": {"web": 1.0}, "campaign_days": campaign_days,
+            "campaigns_per_wave": campaigns_per_wave,
+        },
+        "library": {"findability": {"siloed": findability[0], "shared": findability[1]}},
+        "agencies": [{
+            "name": "studio", "external": False, "capacity": capacity, "formats": ["static"],
+            "channels": ["web"],
+            "production_time": production or {"dist": "exponential", "mean": 1.0},
+            "adaptation_time": adaptation or {"dist": "exponential", "mean": 0.25},
+            "cost_new": 100.0, "cost_adaptation": 20.0,
+            "handoff": {"dist": "deterministic", "value": 0.0},
+        }],
+        "approvals": {"stages": copy.deepcopy(stages) if stages else []},
+        "allocator": {"max_share": 1.0},
+        "setups": ["pilot", "conductor"],
+    }
+    if step_day is not None:
+        d["demand"]["step_day"] = step_day
+    return d
+
+
+@pytest.fixture(scope="session")
+def baseline_scenario() -> sim.Scenario:
+    """The validated baseline scenario (shared, immutable)."""
+    return sim.load_scenario(BASELINE_PATH)
+
+
+@pytest.fixture
+def baseline_data() -> dict[str, Any]:
+    """The baseline scenario as a fresh, mutable dict."""
+    return baseline_dict()
+
+
+@pytest.fixture
+def single_team() -> Any:
+    """The :func:`single_team_dict` builder (call it with keyword overrides)."""
+    return single_team_dict
