@@ -60,7 +60,9 @@ def queue_section(analytic: ModuleType, builder: Any, slow: bool) -> list[str]:
         "",
         f"{analytic.MMC_SERVERS} servers, exponential production (mean {analytic.MMC_MEAN} "
         f"day), constant demand, {analytic.MMC_HORIZON} days, first {analytic.MMC_WARMUP:g} "
-        f"days discarded; {analytic.LEVEL:.1%} Student-t intervals over replications. Rows "
+        f"days discarded; Student-t intervals over replications: {analytic.ERLANG_LEVEL:.0%} for "
+        f"P(wait) and Wq in the default suite (the Erlang C checks), {analytic.LEVEL:.1%} for "
+        f"the others and for every value of the slow suite. Rows "
         f"with {analytic.MMC_SLOW_REPLICATIONS} replications are the slow suite's.",
         "",
         "| load | replications | P(wait) Erlang C | P(wait) simulated | Wq Erlang C | "
@@ -73,7 +75,8 @@ def queue_section(analytic: ModuleType, builder: Any, slow: bool) -> list[str]:
                  for rho in sorted(analytic.MMC_CASES)]
     for rho, reps, seed in runs:
         scenario = sim.scenario_from_dict(analytic.mmc_dict(builder, rho))
-        f = analytic.measure_mmc(scenario, reps, seed=seed)
+        level = analytic.ERLANG_LEVEL if reps == analytic.MMC_CASES[rho] else analytic.LEVEL
+        f = analytic.measure_mmc(scenario, reps, seed=seed, erlang_level=level)
         good = (f.p_wait.contains(f.p_wait_analytic) and f.wq.contains(f.wq_analytic)
                 and f.l_time_average.contains(f.l_analytic) and f.little_gap.contains(0.0)
                 and f.utilization.contains(f.rho))

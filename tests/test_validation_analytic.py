@@ -32,6 +32,10 @@ from sim.distributions import Deterministic, Exponential, Gamma, LogNormal
 ALPHA = 0.001
 LEVEL = 1 - ALPHA  # confidence level of every interval
 ALPHA_GOF = ALPHA  # significance level of the goodness-of-fit tests
+# The Erlang C comparisons are the headline check and use the conventional 95% interval: the
+# analytic value must lie inside the simulated 95% CI (two comparisons per load). The slow suite's
+# 400-replication runs detect biases of about 1% at that level, so they use LEVEL like the rest.
+ERLANG_LEVEL = 0.95
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -131,6 +135,7 @@ class QueueFigures:
 
 
 def measure_mmc(scenario: sim.Scenario, replications: int, seed: int = MMC_SEED,
+                erlang_level: float = ERLANG_LEVEL,
                 servers_in_formula: int | None = None) -> QueueFigures:
     """Simulate the pilot setup and compare its queue with the M/M/c formulas.
 
@@ -169,7 +174,7 @@ def measure_mmc(scenario: sim.Scenario, replications: int, seed: int = MMC_SEED,
         check_utilization_accounting(res, c, horizon)
     return QueueFigures(
         rho=lam * mean / c, servers=c, lam=lam, p_wait_analytic=p_wait_true,
-        p_wait=t_ci(waited), wq_analytic=wq_true, wq=t_ci(waits),
+        p_wait=t_ci(waited, erlang_level), wq_analytic=wq_true, wq=t_ci(waits, erlang_level),
         l_analytic=lam * (wq_true + mean), l_time_average=t_ci(levels),
         little_gap=t_ci(gaps), utilization=t_ci(utils),
     )
@@ -206,10 +211,10 @@ def check_utilization_accounting(res: Any, servers: int, horizon: float) -> None
 def _check_mmc(fig: QueueFigures) -> None:
     assert fig.p_wait.contains(fig.p_wait_analytic), (
         f"rho={fig.rho:.2f}: Erlang C P(wait) {fig.p_wait_analytic:.4f} outside the simulated "
-        f"{LEVEL:.1%} CI {fig.p_wait}")
+        f"{fig.p_wait.level:.1%} CI {fig.p_wait}")
     assert fig.wq.contains(fig.wq_analytic), (
         f"rho={fig.rho:.2f}: Erlang C mean wait {fig.wq_analytic:.4f} outside the simulated "
-        f"{LEVEL:.1%} CI {fig.wq}")
+        f"CI {fig.wq}")
     assert fig.l_time_average.contains(fig.l_analytic), (
         f"rho={fig.rho:.2f}: analytic L={fig.l_analytic:.4f} outside the time-average CI "
         f"{fig.l_time_average}")
@@ -229,7 +234,8 @@ def test_mmc_wait_matches_erlang_c_and_littles_law(single_team: Any, rho: float)
 @pytest.mark.parametrize("rho", sorted(MMC_CASES))
 def test_mmc_long_run(single_team: Any, rho: float) -> None:
     scenario = sim.scenario_from_dict(mmc_dict(single_team, rho))
-    _check_mmc(measure_mmc(scenario, MMC_SLOW_REPLICATIONS, seed=MMC_SEED + 100))
+    _check_mmc(measure_mmc(scenario, MMC_SLOW_REPLICATIONS, seed=MMC_SEED + 100,
+                           erlang_level=LEVEL))
 
 
 def test_erlang_c_reference_values() -> None:
