@@ -16,7 +16,7 @@ import pandas as pd
 
 from sim.config import Scenario
 from sim.metrics import daily_table, requests_table, summarize
-from sim.stats import Estimate, mean_ci
+from sim.stats import Estimate, paired_difference
 from sim.streams import Streams
 from sim.world import World
 
@@ -61,7 +61,7 @@ class Comparison:
         if metric not in s.columns:
             raise KeyError(f"unknown metric {metric!r}")
         wide = s.pivot(index="replication", columns="setup", values=metric)
-        return mean_ci((wide[setup] - wide[reference]).to_numpy(dtype=float))
+        return paired_difference(wide[setup].to_numpy(), wide[reference].to_numpy())
 
 
 def stack(results: Iterable[RunResult]) -> Comparison:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.stats import Estimate, mean_ci
+from sim.stats import Estimate, mean_ci, paired_difference
 
 DEFAULT_REFERENCE = "pilot"
 
@@ -190,7 +190,7 @@ def comparison_table(
         for setup in setups:
             est = mean_ci(wide[setup].to_numpy())
             diff = (
-                mean_ci((wide[setup] - wide[reference]).to_numpy())
+                paired_difference(wide[setup].to_numpy(), wide[reference].to_numpy())
                 if has_reference
                 else nan_estimate
             )
