@@ -1,0 +1,137 @@
+"""Lever decomposition: the accounting identity, agreement with paired comparisons, outputs."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import sim
+from sim.decompose import (
+    METRICS,
+    RESIDUAL,
+    TOTAL,
+    Decomposition,
+    ablation_setups,
+    decompose,
+    waterfall,
+)
+from sim.setups import BUILTIN_SETUPS, LEVER_NAMES
+from sim.sweep import add_sweep_commands, apply
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+REPS = 2
+
+
+@pytest.fixture(scope="module")
+def short() -> sim.Scenario:
+    return apply(sim.load_scenario(BASELINE), {"horizon_days": 60})
+
+
+@pytest.fixture(scope="module")
+def dec(short: sim.Scenario) -> Decomposition:
+    return decompose(short, replications=REPS, seed=3, jobs=2)
+
+
+def test_ablation_setups_change_exactly_one_lever() -> None:
+    pilot, conductor = BUILTIN_SETUPS["pilot"], BUILTIN_SETUPS["conductor"]
+    specs = ablation_setups()
+    assert len(specs) == 2 * len(LEVER_NAMES)
+    for spec in specs:
+        levers = spec.resolve()
+        base = conductor if spec.base == "conductor" else pilot
+        changed = [n for n in LEVER_NAMES if getattr(levers, n) != getattr(base, n)]
+        assert len(changed) == 1 and spec.name.endswith(changed[0])
+
+
+@pytest.mark.parametrize("kind", ["off", "on"])
+def test_contributions_plus_residual_equal_the_total_gain(dec: Decomposition, kind: str) -> None:
+    parts = dec.switch_off if kind == "off" else dec.switch_on
+    residual = dec.residual_off if kind == "off" else dec.residual_on
+    assert list(parts) == list(LEVER_NAMES)
+    total = sum(e.mean for e in parts.values()) + residual.mean
+    assert math.isclose(total, dec.total.mean, rel_tol=1e-12, abs_tol=1e-6)
+    table = dec.table().set_index("lever")
+    column = table[f"switch_{kind}_mean"]
+    assert math.isclose(column[list(LEVER_NAMES)].sum() + column[RESIDUAL], column[TOTAL],
+                        rel_tol=1e-12, abs_tol=1e-6)
+
+
+def test_residual_interval_matches_per_replication_residuals(dec: Decomposition) -> None:
+    wide = dec.runs.pivot(index="replication", columns="setup", values="net_contribution")
+    per_rep = (wide["conductor"] - wide["pilot"]) - sum(
+        wide["conductor"] - wide[f"conductor_without_{lv}"] for lv in LEVER_NAMES)
+    assert dec.residual_off.mean == pytest.approx(per_rep.mean(), rel=1e-9, abs=1e-3)
+    assert dec.residual_off.n == REPS
+    assert dec.residual_off.ci_low <= dec.residual_off.mean <= dec.residual_off.ci_high
+
+
+def test_total_gain_equals_the_paired_comparison(short: sim.Scenario, dec: Decomposition) -> None:
+    comparison = sim.compare(short, setups=["pilot", "conductor"], replications=REPS, seed=3)
+    gain = comparison.paired("net_contribution", "conductor", reference="pilot")
+    assert dec.total.mean == pytest.approx(gain.mean, rel=1e-12)
+    assert dec.total.ci_low == pytest.approx(gain.ci_low, rel=1e-9)
+
+
+def test_table_layout(dec: Decomposition) -> None:
+    table = dec.table()
+    assert list(table["lever"]) == [*LEVER_NAMES, RESIDUAL, TOTAL]
+    assert list(table.columns) == [
+        "lever", "switch_off_mean", "switch_off_ci_low", "switch_off_ci_high", "switch_on_mean",
+        "switch_on_ci_low", "switch_on_ci_high", "n"]
+    assert (table["n"] == REPS).all()
+    assert np.isfinite(table.drop(columns="lever").to_numpy(dtype=float)).all()
+
+
+def test_metrics_list_matches_the_summary(dec: Decomposition) -> None:
+    numeric = set(dec.runs.select_dtypes("number").columns) - {"replication", "seed"}
+    assert set(METRICS) == numeric
+
+
+@pytest.mark.parametrize("kind", ["switch_off", "switch_on"])
+def test_waterfall_is_written(dec: Decomposition, tmp_path: Path, kind: str) -> None:
+    path = waterfall(dec, tmp_path / "sub" / f"{kind}.png", kind=kind)
+    assert path.is_file() and path.stat().st_size > 10_000
+
+
+def test_decompose_other_metric_and_cache(short: sim.Scenario, dec: Decomposition,
+                                          tmp_path: Path) -> None:
+    first = decompose(short, replications=REPS, seed=3, metric="revenue", out=tmp_path,
+                      backend="serial")
+    assert first.metric == "revenue"
+    assert len(list((tmp_path / "cells").glob("*.json"))) == 16 * REPS
+    pd.testing.assert_frame_equal(first.runs, dec.runs)
+    with pytest.raises(KeyError, match="unknown metric"):
+        decompose(short, replications=REPS, seed=3, metric="nope", out=tmp_path)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="campaign-sim")
+    add_sweep_commands(p.add_subparsers(dest="command"))
+    return p
+
+
+def test_cli_decompose_writes_table_and_waterfall(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
+    data.update(name="tiny", horizon_days=40)
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    bad = parser().parse_args(["decompose", str(scenario), "--metric", "nope", "--out", str(out)])
+    assert bad.func(bad) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert not out.exists()
+    args = parser().parse_args(["decompose", str(scenario), "--replications", "2", "--jobs", "2",
+                                "--out", str(out), "--quiet"])
+    assert args.func(args) == 0
+    table = pd.read_csv(out / "decomposition.csv")
+    assert list(table["lever"]) == [*LEVER_NAMES, RESIDUAL, TOTAL]
+    assert (out / "waterfall.png").is_file()
+    assert "total gain" in capsys.readouterr().out

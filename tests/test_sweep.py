@@ -1,0 +1,367 @@
+"""Sweeps: grid parsing, dotted paths, backends, caching and resume, CRN across cells, CLI hooks.
+
+Scenarios are the baseline shrunk to 60 days with 2 replications, so a 24-run sweep takes about a
+second on 2 cores (the Dask local cluster adds a few seconds of start-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+import sim
+from sim.backends import BackendError, make_backend
+from sim.setups import BUILTIN_SETUPS
+from sim.sweep import (
+    CellStore,
+    GridError,
+    RunChunk,
+    add_sweep_commands,
+    apply,
+    grid_cells,
+    grid_columns,
+    parse_grid,
+    plan_sweep,
+    run_chunk,
+    run_key,
+    run_sweep,
+)
+from sim.sweep_plots import gain_table, sweep_plots
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+GRID_SPECS = ["demand.growth=1,2,3", "library.findability.shared=0.6,0.9"]
+SETUPS = ["pilot", "conductor"]
+REPS = 2
+RUNS = 3 * 2 * len(SETUPS) * REPS
+
+
+@pytest.fixture(scope="module")
+def short() -> sim.Scenario:
+    return apply(sim.load_scenario(BASELINE), {"horizon_days": 60})
+
+
+@pytest.fixture(scope="module")
+def grid() -> dict[str, list[object]]:
+    return parse_grid(GRID_SPECS)
+
+
+@pytest.fixture(scope="module")
+def reference_table(short: sim.Scenario, grid: dict[str, list[object]]) -> pd.DataFrame:
+    """An uninterrupted sweep on 2 processes, without a cache."""
+    return run_sweep(short, grid, SETUPS, REPS, 7, backend="processes", jobs=2)
+
+
+# -- grids and paths -----------------------------------------------------------------------------
+def test_parse_grid_reads_yaml_scalars() -> None:
+    grid = parse_grid(["demand.growth=1, 2.5,3", "library.findability.shared=0.6,0.9",
+                       "allocator.data.unified.delay_days=0", "demand.shape=linear,step",
+                       "platform.ramp_up_days=1e2"])
+    assert grid["demand.growth"] == [1, 2.5, 3]
+    assert isinstance(grid["demand.growth"][0], int)
+    assert grid["library.findability.shared"] == [0.6, 0.9]
+    assert grid["allocator.data.unified.delay_days"] == [0]
+    assert grid["demand.shape"] == ["linear", "step"]
+    assert list(grid) == ["demand.growth", "library.findability.shared",
+                          "allocator.data.unified.delay_days", "demand.shape",
+                          "platform.ramp_up_days"]
+
+
+@pytest.mark.parametrize("spec", ["demand.growth", "=1,2", "demand.growth=", "demand.growth=1,,2",
+                                  "demand.growth=1,1", "demand.growth=[1", "demand.growth={}"])
+def test_parse_grid_rejects_bad_syntax(spec: str) -> None:
+    with pytest.raises(GridError) as info:
+        parse_grid([spec])
+    assert len(info.value.problems) == 1
+
+
+def test_parse_grid_rejects_a_path_given_twice() -> None:
+    with pytest.raises(GridError, match="twice"):
+        parse_grid(["demand.growth=1", "demand.growth=2"])
+
+
+def test_grid_cells_vary_the_last_path_fastest(grid: dict[str, list[object]]) -> None:
+    cells = grid_cells(grid)
+    assert len(cells) == 6
+    assert cells[0] == {"demand.growth": 1, "library.findability.shared": 0.6}
+    assert cells[1] == {"demand.growth": 1, "library.findability.shared": 0.9}
+    assert cells[-1] == {"demand.growth": 3, "library.findability.shared": 0.9}
+    assert grid_cells({}) == [{}]
+
+
+def test_apply_sets_nested_keys_and_list_items(short: sim.Scenario) -> None:
+    s = apply(short, {"demand.growth": 2, "agencies.0.capacity": 11,
+                      "approvals.stages.1.reviewers": 5, "channels.3.hill_k": 12345.0})
+    assert s.demand.growth == 2.0
+    assert s.agencies[0].capacity == 11
+    assert s.approvals.stages[1].reviewers == 5
+    assert s.channels[3].hill_k == 12345.0
+    assert short.demand.growth == 3.0  # the original is untouched
+    assert apply(short, {}) == short
+
+
+@pytest.mark.parametrize(("path", "rule"), [
+    ("demand.grwoth", "unknown key 'grwoth'"),
+    ("nope", "unknown key 'nope'"),
+    ("agencies.7.capacity", "index 7 out of range (0..2)"),
+    ("agencies.first.capacity", "expects a list index"),
+    ("demand.growth.value", "is a value, not a mapping or list"),
+])
+def test_apply_rejects_bad_paths(short: sim.Scenario, path: str, rule: str) -> None:
+    with pytest.raises(sim.ScenarioError) as info:
+        apply(short, {path: 1})
+    (problem,) = info.value.problems
+    assert problem.path == path
+    assert rule in problem.rule
+
+
+def test_apply_validates_the_new_value(short: sim.Scenario) -> None:
+    with pytest.raises(sim.ScenarioError) as info:
+        apply(short, {"demand.growth": -1})
+    assert [p.path for p in info.value.problems] == ["demand.growth"]
+
+
+def test_plan_reports_each_bad_value_once(short: sim.Scenario) -> None:
+    grid = parse_grid(["demand.growth=-1,2", "library.findability.shared=0.5,1.5"])
+    with pytest.raises(sim.ScenarioError) as info:
+        plan_sweep(short, grid, SETUPS, 1, 0)
+    paths = [p.path for p in info.value.problems]
+    assert paths == ["demand.growth", "library.findability.shared"]
+
+
+def test_plan_rejects_unknown_setups(short: sim.Scenario) -> None:
+    with pytest.raises(sim.ScenarioError, match="unknown setup 'nope'"):
+        plan_sweep(short, {}, ["pilot", "nope"], 1, 0)
+
+
+def test_run_key_depends_on_what_determines_a_run(short: sim.Scenario) -> None:
+    pilot, conductor = BUILTIN_SETUPS["pilot"], BUILTIN_SETUPS["conductor"]
+    key = run_key(short, pilot, 0, 0)
+    assert len(key) == 64
+    assert key == run_key(apply(short, {}), pilot, 0, 0)
+    assert key == run_key(apply(short, {"demand.growth": 3}), pilot, 0, 0)  # int == float
+    assert key == run_key(short.model_copy(update={"setups": ["pilot"]}), pilot, 0, 0)
+    others = {run_key(short, conductor, 0, 0), run_key(short, pilot, 1, 0),
+              run_key(short, pilot, 0, 1), run_key(apply(short, {"demand.growth": 2}), pilot, 0, 0)}
+    assert key not in others and len(others) == 4
+
+
+# -- the sweep table -----------------------------------------------------------------------------
+def test_sweep_table_is_tidy_and_ordered(reference_table: pd.DataFrame) -> None:
+    t = reference_table
+    assert len(t) == RUNS
+    assert list(t.columns[:3]) == ["demand.growth", "library.findability.shared", "scenario"]
+    assert grid_columns(t) == ["demand.growth", "library.findability.shared"]
+    assert list(t["demand.growth"]) == [g for g in (1, 2, 3) for _ in range(RUNS // 3)]
+    assert list(t["setup"][:4]) == ["pilot", "pilot", "conductor", "conductor"]
+    assert list(t["replication"][:4]) == [0, 1, 0, 1]
+    assert set(t["seed"]) == {7}
+    assert t["net_contribution"].notna().all()
+
+
+def test_processes_and_dask_give_identical_tables(
+        short: sim.Scenario, grid: dict[str, list[object]], reference_table: pd.DataFrame) -> None:
+    try:
+        backend = make_backend("dask", workers=2)
+    except BackendError as err:
+        pytest.skip(f"dask is not importable: {err}")
+    with backend:
+        table = run_sweep(short, grid, SETUPS, REPS, 7, backend=backend)
+    pd.testing.assert_frame_equal(table, reference_table)
+    serial = run_sweep(short, grid, SETUPS, REPS, 7, backend="serial")
+    pd.testing.assert_frame_equal(serial, reference_table)
+
+
+def test_common_random_numbers_hold_across_cells(reference_table: pd.DataFrame) -> None:
+    t = reference_table
+    for (_, _, _), g in t.groupby(["library.findability.shared", "setup", "replication"]):
+        arrived = g.sort_values("demand.growth")["requests_arrived"].to_numpy()
+        assert (arrived[1:] > arrived[:-1]).all(), arrived
+    # the pilot's library is siloed: the shared library's findability cannot change its results
+    pilot = t[t["setup"] == "pilot"]
+    low, high = (pilot[pilot["library.findability.shared"] == v]
+                 .drop(columns="library.findability.shared").reset_index(drop=True)
+                 for v in (0.6, 0.9))
+    pd.testing.assert_frame_equal(low, high)
+
+
+# -- caching and resume --------------------------------------------------------------------------
+def test_resume_recomputes_only_deleted_cells(
+        short: sim.Scenario, grid: dict[str, list[object]], reference_table: pd.DataFrame,
+        tmp_path: Path) -> None:
+    first = CellStore(tmp_path / "cells")
+    table = run_sweep(short, grid, SETUPS, REPS, 7, first, backend="processes", jobs=2)
+    assert first.writes == RUNS
+    files = sorted((tmp_path / "cells").glob("*.json"))
+    assert len(files) == RUNS
+    assert not list((tmp_path / "cells").glob("*.tmp"))
+    for f in files[:5]:
+        f.unlink()
+    files[5].write_text("{truncated", encoding="utf-8")  # a damaged file is recomputed
+    again = CellStore(tmp_path / "cells")
+    calls = []
+    table2 = run_sweep(short, grid, SETUPS, REPS, 7, again, backend="processes", jobs=2,
+                       on_done=lambda: calls.append(1))
+    assert again.writes == 6
+    assert len(calls) == RUNS
+    pd.testing.assert_frame_equal(table, reference_table)
+    pd.testing.assert_frame_equal(table2, reference_table)
+    third = CellStore(tmp_path / "cells")
+    pd.testing.assert_frame_equal(run_sweep(short, grid, SETUPS, REPS, 7, third), reference_table)
+    assert third.writes == 0
+
+
+@pytest.mark.parametrize("backend", ["processes", "serial"])
+def test_interrupted_sweep_resumes_without_redoing_finished_runs(
+        short: sim.Scenario, grid: dict[str, list[object]], reference_table: pd.DataFrame,
+        tmp_path: Path, backend: str) -> None:
+    done = 0
+
+    def interrupt_after_five() -> None:
+        nonlocal done
+        done += 1
+        if done == 5:
+            raise KeyboardInterrupt
+
+    store = CellStore(tmp_path / "cells")
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(short, grid, SETUPS, REPS, 7, store, backend=backend, jobs=2,
+                  on_done=interrupt_after_five)
+    assert store.writes == 5
+    assert len(list((tmp_path / "cells").glob("*.json"))) == 5
+    resumed = CellStore(tmp_path / "cells")
+    table = run_sweep(short, grid, SETUPS, REPS, 7, resumed, backend=backend, jobs=2)
+    assert resumed.writes == RUNS - 5
+    pd.testing.assert_frame_equal(table, reference_table)
+
+
+def test_setups_with_equal_levers_share_one_run(short: sim.Scenario, tmp_path: Path) -> None:
+    twin = sim.setups.SetupSpec(name="twin", base="pilot")
+    s = short.model_copy(update={"setups": ["pilot", twin]})
+    store = CellStore(tmp_path)
+    table = run_sweep(s, {}, ["pilot", "twin"], 1, 0, store, backend="serial")
+    assert store.writes == 1
+    assert list(table["setup"]) == ["pilot", "twin"]
+    assert table.drop(columns="setup").iloc[0].equals(table.drop(columns="setup").iloc[1])
+
+
+# -- plots ---------------------------------------------------------------------------------------
+def test_gain_table_is_paired_by_replication(reference_table: pd.DataFrame) -> None:
+    gains = gain_table(reference_table)
+    assert len(gains) == 6 and set(gains["n"]) == {REPS}
+    t = reference_table
+    cell = t[(t["demand.growth"] == 2) & (t["library.findability.shared"] == 0.9)]
+    wide = cell.pivot(index="replication", columns="setup", values="net_contribution")
+    row = gains[(gains["demand.growth"] == 2) & (gains["library.findability.shared"] == 0.9)]
+    assert row["mean"].iloc[0] == pytest.approx((wide["conductor"] - wide["pilot"]).mean())
+
+
+def test_sweep_plots_write_lines_and_heatmap(reference_table: pd.DataFrame,
+                                             tmp_path: Path) -> None:
+    made = sweep_plots(reference_table, tmp_path, currency="EUR")
+    assert set(made) == {"gain_demand.growth", "gain_library.findability.shared",
+                         "gain_demand.growth_x_library.findability.shared"}
+    for path in made.values():
+        assert path.is_file() and path.stat().st_size > 10_000
+    one = reference_table[reference_table["library.findability.shared"] == 0.6]
+    single = sweep_plots(one.drop(columns="library.findability.shared"), tmp_path / "one")
+    assert set(single) == {"gain_demand.growth"}
+
+
+def test_heatmap_draws_break_even_when_the_gain_changes_sign(tmp_path: Path) -> None:
+    rows = []
+    for a in (1, 2, 3):
+        for b in (10, 20):
+            for setup, value in (("pilot", 0.0), ("conductor", (a - 2) * 100.0 + b)):
+                for r in range(3):
+                    rows.append({"a": a, "b": b, "scenario": "x", "setup": setup,
+                                 "replication": r, "net_contribution": value + r})
+    made = sweep_plots(pd.DataFrame(rows), tmp_path)
+    assert made["gain_a_x_b"].is_file()
+
+
+# -- command line --------------------------------------------------------------------------------
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="campaign-sim")
+    add_sweep_commands(p.add_subparsers(dest="command"))
+    return p
+
+
+def tiny_file(tmp_path: Path) -> Path:
+    data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
+    data.update(name="tiny", horizon_days=60)
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_commands_are_registered() -> None:
+    p = parser()
+    for command in ("sweep", "decompose", "bench"):
+        args = p.parse_args([command] + ([] if command == "bench" else ["x.yaml"]) +
+                            (["--grid", "a=1"] if command == "sweep" else []))
+        assert callable(args.func) and args.func is args.handler
+
+
+@pytest.mark.parametrize(("grid", "needle"), [
+    ("demand.nope=1,2", "demand.nope: unknown key 'nope'"),
+    ("agencies.9.capacity=2", "agencies.9.capacity: index 9 out of range"),
+    ("demand.growth", "expected PATH=V1,V2"),
+    ("demand.growth=-1,2", "demand.growth: Input should be greater than 0"),
+])
+def test_cli_bad_grid_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            grid: str, needle: str) -> None:
+    out = tmp_path / "out"
+    args = parser().parse_args(["sweep", str(tiny_file(tmp_path)), "--grid", grid,
+                                "--out", str(out), "--quiet"])
+    assert args.func(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0], err
+    assert not out.exists()
+
+
+def test_cli_bad_scenario_and_setups_exit_2(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    args = parser().parse_args(["sweep", str(tmp_path / "missing.yaml"), "--grid",
+                                "demand.growth=1", "--out", str(out)])
+    assert args.func(args) == 2
+    args = parser().parse_args(["sweep", str(tiny_file(tmp_path)), "--grid", "demand.growth=1",
+                                "--setups", "pilot,nope", "--out", str(out)])
+    assert args.func(args) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 2
+    assert not out.exists()
+
+
+def test_cli_sweep_writes_table_plots_and_cache(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    argv = ["sweep", str(tiny_file(tmp_path)), "--grid", "demand.growth=1,3", "--replications",
+            "2", "--jobs", "2", "--out", str(out), "--quiet"]
+    args = parser().parse_args(argv)
+    assert args.func(args) == 0
+    table = pd.read_csv(out / "sweep.csv")
+    assert len(table) == 2 * 2 * 2 and table.columns[0] == "demand.growth"
+    assert (out / "gain_demand.growth.png").is_file()
+    assert len(list((out / "cells").glob("*.json"))) == 8
+    info = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
+    assert info["grid"] == {"demand.growth": [1, 3]} and info["setups"] == SETUPS
+    assert "net contribution, conductor - pilot" in capsys.readouterr().out
+    before = (out / "sweep.csv").read_bytes()
+    args = parser().parse_args(argv)
+    assert args.func(args) == 0
+    assert (out / "sweep.csv").read_bytes() == before
+
+
+def test_a_worker_with_another_version_refuses_work(short: sim.Scenario) -> None:
+    plan = plan_sweep(short, {}, ["pilot"], 1, 0)
+    chunk = RunChunk(short, (plan.runs[0][1],), version="0.0.0-other")
+    with pytest.raises(RuntimeError, match="same version"):
+        run_chunk(chunk)
+    (key, row), = run_chunk(RunChunk(short, (plan.runs[0][1],)))
+    assert key == plan.runs[0][1].key and row["setup"] == "pilot"
