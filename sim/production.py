@@ -14,29 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
-from simpy.resources.resource import Request
 
 from sim import demand as dm
 from sim.config import Agency, Stage
 from sim.library import AssetLibrary, is_reused
+from sim.pools import ServerPool
 
 if TYPE_CHECKING:
     from sim.media import Media
     from sim.routing import Routing
-
-
-def make_queue(env: simpy.Environment, capacity: int, prioritised: bool
-               ) -> Callable[[float], Request]:
-    """A pool of ``capacity`` servers; returns the function that asks for one.
-
-    First-in-first-out pools use SimPy's plain ``Resource``, which orders requests exactly as a
-    ``PriorityResource`` with equal priorities would, at a fraction of the cost.
-    """
-    if prioritised:
-        pool = simpy.PriorityResource(env, capacity=capacity)
-        return lambda priority: pool.request(priority=priority)  # type: ignore[arg-type]
-    fifo = simpy.Resource(env, capacity=capacity)
-    return lambda priority: fifo.request()
 
 
 class Team:
@@ -45,7 +31,7 @@ class Team:
     def __init__(self, env: simpy.Environment, index: int, spec: Agency, formats: set[int],
                  horizon: float, prioritised: bool):
         self.env, self.index, self.spec, self.formats = env, index, spec, formats
-        self.request = make_queue(env, spec.capacity, prioritised)
+        self.pool = ServerPool(env, spec.capacity, prioritised)
         self.horizon = horizon
         self.busy = 0.0  # person-days of work inside the horizon
         self.queued_work = 0.0  # expected person-days waiting or in progress
@@ -62,10 +48,10 @@ class Team:
         if handoff > 0:
             yield self.env.timeout(handoff)
         self.queued_work += expected
-        with self.request(priority) as turn:
-            yield turn
-            self.busy += max(0.0, min(duration, self.horizon - self.env.now))
-            yield self.env.timeout(duration)
+        yield from self.pool.acquire(priority)
+        self.busy += max(0.0, min(duration, self.horizon - self.env.now))
+        yield self.env.timeout(duration)
+        self.pool.release()
         self.queued_work -= expected
 
 
@@ -74,15 +60,15 @@ class ReviewStage:
 
     def __init__(self, env: simpy.Environment, spec: Stage, horizon: float, prioritised: bool):
         self.env, self.spec, self.horizon = env, spec, horizon
-        self.request = make_queue(env, spec.reviewers, prioritised)
+        self.pool = ServerPool(env, spec.reviewers, prioritised)
         self.busy = 0.0
 
     def review(self, duration: float, priority: float) -> Generator[simpy.Event, Any, None]:
         """Wait for a reviewer and review for ``duration`` days."""
-        with self.request(priority) as turn:
-            yield turn
-            self.busy += max(0.0, min(duration, self.horizon - self.env.now))
-            yield self.env.timeout(duration)
+        yield from self.pool.acquire(priority)
+        self.busy += max(0.0, min(duration, self.horizon - self.env.now))
+        yield self.env.timeout(duration)
+        self.pool.release()
 
 
 @dataclass
