@@ -39,16 +39,11 @@ class _Distribution(BaseModel):
         return self.ppf(rng.random(size))
 
 
-class LogNormal(_Distribution):
-    """Log-normal given by its mean and coefficient of variation (std / mean)."""
+class _MeanCV(_Distribution):
+    """A family given by its mean and coefficient of variation (std / mean)."""
 
-    dist: Literal["lognormal"] = "lognormal"
     mean_: float = Field(gt=0, alias="mean", description="mean, in days")
     cv: float = Field(gt=0, le=10, description="coefficient of variation (std / mean)")
-
-    @property
-    def _sigma(self) -> float:
-        return math.sqrt(math.log1p(self.cv**2))
 
     @property
     def mean(self) -> float:
@@ -58,9 +53,16 @@ class LogNormal(_Distribution):
     def variance(self) -> float:
         return (self.cv * self.mean_) ** 2
 
+
+class LogNormal(_MeanCV):
+    """Log-normal given by its mean and coefficient of variation (std / mean)."""
+
+    dist: Literal["lognormal"] = "lognormal"
+
     def ppf(self, u: FloatArray | float) -> FloatArray:
-        mu = math.log(self.mean_) - 0.5 * self._sigma**2
-        return np.exp(mu + self._sigma * special.ndtri(np.asarray(u, dtype=float)))
+        sigma = math.sqrt(math.log1p(self.cv**2))
+        mu = math.log(self.mean_) - 0.5 * sigma**2
+        return np.exp(mu + sigma * special.ndtri(np.asarray(u, dtype=float)))
 
 
 class Exponential(_Distribution):
@@ -81,20 +83,10 @@ class Exponential(_Distribution):
         return -self.mean_ * np.log1p(-np.asarray(u, dtype=float))
 
 
-class Gamma(_Distribution):
+class Gamma(_MeanCV):
     """Gamma given by its mean and coefficient of variation."""
 
     dist: Literal["gamma"] = "gamma"
-    mean_: float = Field(gt=0, alias="mean", description="mean, in days")
-    cv: float = Field(gt=0, le=10, description="coefficient of variation (std / mean)")
-
-    @property
-    def mean(self) -> float:
-        return self.mean_
-
-    @property
-    def variance(self) -> float:
-        return (self.cv * self.mean_) ** 2
 
     def ppf(self, u: FloatArray | float) -> FloatArray:
         shape = 1.0 / self.cv**2
