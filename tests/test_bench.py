@@ -37,6 +37,7 @@ def test_benchmark_reports_its_figures() -> None:
     assert fig["model"]["events_per_replication"] > 0
     assert all(math.isfinite(r["us_per_request"]) for r in fig["demand"]["rows"])
     assert set(fig["targets"]) == {"model_vs_bare", "cost_per_request_drift",
+                                   "cost_per_request_drift_fixed_capacity",
                                    "speedup_2_over_1", "baseline_4x100_s"}
 
 
