@@ -141,10 +141,6 @@ class Media:
         total = np.where(self.live, q, 0.0).sum(axis=1)
         return q, n_live, np.divide(total, n_live, out=np.zeros(self.n), where=n_live > 0)
 
-    def quality(self) -> np.ndarray:
-        """Mean quality of each channel's live assets (0 for a channel with none)."""
-        return self._asset_quality()[2]
-
     def start_day(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Retire expired assets; return today's creative quality and live assets per channel."""
         if self.lifetime is not None:
