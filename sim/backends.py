@@ -106,8 +106,10 @@ class ProcessBackend(_Closing):
         if not tasks:
             return
         pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)))
-        pending: set[Future[R]] = {pool.submit(fn, t) for t in tasks}
-        try:
+        pending: set[Future[R]] = set()
+        try:  # submitting inside: an interrupt while submitting must not wait for the queue
+            for t in tasks:
+                pending.add(pool.submit(fn, t))
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:

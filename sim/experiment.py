@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from sim.backends import ProcessBackend, SerialBackend
 from sim.config import Scenario
 from sim.metrics import daily_table, requests_table, summarize
 from sim.stats import Estimate, paired_difference
@@ -40,8 +40,9 @@ def run(scenario: Scenario, setup: str = "conductor", replication: int = 0, seed
                      requests_table(scenario, setup, replication, records))
 
 
-def _run_task(args: tuple[Scenario, str, int, int]) -> RunResult:
-    return run(*args)
+def _run_indexed(task: tuple[int, tuple[Scenario, str, int, int]]) -> tuple[int, RunResult]:
+    i, args = task
+    return i, run(*args)
 
 
 @dataclass(frozen=True)
@@ -76,28 +77,20 @@ def stack(results: Iterable[RunResult]) -> Comparison:
 
 def run_many(tasks: list[tuple[Scenario, str, int, int]], jobs: int = 1,
              on_done: Callable[[], None] | None = None) -> list[RunResult]:
-    """Run tasks, serially or in ``jobs`` processes; results in task order."""
+    """Run (scenario, setup, replication, seed) tasks, serially or in ``jobs`` processes.
+
+    Results come back in task order whatever the order of completion.
+    """
     out: list[Any] = [None] * len(tasks)
-    if jobs <= 1 or len(tasks) <= 1:
-        for i, t in enumerate(tasks):
-            out[i] = _run_task(t)
-            if on_done:
-                on_done()
-        return out
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-        futures: dict[Future[RunResult], int] = {}
-        try:
-            for i, t in enumerate(tasks):
-                futures[pool.submit(_run_task, t)] = i
-            for fut in as_completed(futures):
-                out[futures[fut]] = fut.result()
-                if on_done:
-                    on_done()
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+
+    def keep(result: tuple[int, RunResult]) -> None:
+        out[result[0]] = result[1]
+        if on_done:
+            on_done()
+
+    parallel = jobs > 1 and len(tasks) > 1
+    with ProcessBackend(min(jobs, len(tasks))) if parallel else SerialBackend() as backend:
+        backend.map_unordered(_run_indexed, list(enumerate(tasks)), keep)
     return out
 
 
