@@ -87,6 +87,12 @@ def baseline_scenario() -> sim.Scenario:
     return sim.load_scenario(BASELINE_PATH)
 
 
+@pytest.fixture(scope="session")
+def short(baseline_scenario: sim.Scenario) -> sim.Scenario:
+    """The baseline cut to 60 days: every mechanism, a fraction of the run time."""
+    return baseline_scenario.model_copy(update={"horizon_days": 60})
+
+
 @pytest.fixture
 def baseline_data() -> dict[str, Any]:
     """The baseline scenario as a fresh, mutable dict."""

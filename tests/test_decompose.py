@@ -22,16 +22,11 @@ from sim.decompose import (
     waterfall,
 )
 from sim.setups import BUILTIN_SETUPS, LEVER_NAMES
-from sim.sweep import add_sweep_commands, apply
+from sim.sweep import add_sweep_commands
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 REPS = 2
-
-
-@pytest.fixture(scope="module")
-def short() -> sim.Scenario:
-    return apply(sim.load_scenario(BASELINE), {"horizon_days": 60})
 
 
 @pytest.fixture(scope="module")

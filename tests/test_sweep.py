@@ -42,11 +42,6 @@ RUNS = 3 * 2 * len(SETUPS) * REPS
 
 
 @pytest.fixture(scope="module")
-def short() -> sim.Scenario:
-    return apply(sim.load_scenario(BASELINE), {"horizon_days": 60})
-
-
-@pytest.fixture(scope="module")
 def grid() -> dict[str, list[object]]:
     return parse_grid(GRID_SPECS)
 
