@@ -278,29 +278,16 @@ def _compare_and_write(
 
 @contextmanager
 def _progress(total: int, quiet: bool) -> Iterator[Callable[[], None]]:
-    """Show a tqdm bar on stderr over ``total`` runs (off if quiet or stderr is no terminal)."""
-    from tqdm import tqdm
+    """The shared progress bar, checking for Ctrl-C after every run."""
+    from sim.outputs import progress_bar
 
-    disable = quiet or not _isatty(sys.stderr)
-    bar = tqdm(total=total, unit="run", file=sys.stderr, disable=disable, dynamic_ncols=True)
+    with progress_bar(total, quiet) as advance:
 
-    def tick() -> None:
-        bar.update(1)
-        _check_interrupted()
+        def tick() -> None:
+            advance()
+            _check_interrupted()
 
-    try:
         yield tick
-    finally:
-        bar.close()
-
-
-def _isatty(stream: object) -> bool:
-    """Whether a stream is a terminal (False for anything without ``isatty``)."""
-    isatty = getattr(stream, "isatty", None)
-    try:
-        return bool(isatty()) if callable(isatty) else False
-    except ValueError:  # closed stream
-        return False
 
 
 # -- interrupts ----------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ import hashlib
 import itertools
 import json
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from sim import __version__
 from sim.backends import Backend, make_backend
 from sim.config import Problem, Scenario, ScenarioError, scenario_from_dict
 from sim.metrics import summarize
+from sim.outputs import write_atomic
 from sim.setups import Levers
 from sim.streams import Streams
 from sim.world import World
@@ -190,17 +190,9 @@ class CellStore:
         return row if isinstance(row, dict) else None
 
     def put(self, key: str, row: Mapping[str, Any]) -> dict[str, Any]:
-        """Store a row (temporary file, then ``os.replace``) and return it as it reads back."""
+        """Store a row atomically and return it as it reads back."""
         text = json.dumps({"key": key, "version": __version__, "row": dict(row)})
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".{key[:16]}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, self.path(key))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(self.path(key), text)
         self.writes += 1
         row_back: dict[str, Any] = json.loads(text)["row"]
         return row_back

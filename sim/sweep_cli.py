@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +19,7 @@ import pandas as pd
 from sim import __version__
 from sim.backends import BackendError, make_backend
 from sim.config import Scenario, ScenarioError
+from sim.outputs import progress_bar, write_atomic
 from sim.sweep import SweepPlan, parse_grid, plan_sweep, run_sweep
 
 DEFAULT_SWEEP_SETUPS = ("pilot", "conductor")
@@ -105,33 +103,6 @@ def problem_lines(err: Exception) -> list[str]:
     return [str(err).splitlines()[0] if str(err) else type(err).__name__]
 
 
-@contextmanager
-def progress(total: int, quiet: bool) -> Iterator[Callable[[], None]]:
-    """A tqdm bar on stderr over ``total`` runs, off when quiet or stderr is not a terminal."""
-    from tqdm import tqdm
-
-    isatty = getattr(sys.stderr, "isatty", None)
-    disable = quiet or not (callable(isatty) and isatty())
-    bar = tqdm(total=total, unit="run", file=sys.stderr, disable=disable, dynamic_ncols=True)
-    try:
-        yield lambda: bar.update(1)
-    finally:
-        bar.close()
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a text file through a temporary file and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``campaign-sim sweep``: run the grid, write sweep.csv, sweep.json and the plots."""
     from sim.config import load_scenario
@@ -146,7 +117,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return bad_input(problem_lines(err))
     out = args.out or RESULTS_ROOT / f"{scenario.name}-sweep"
     try:
-        with progress(len(plan.runs), args.quiet) as tick:
+        with progress_bar(len(plan.runs), args.quiet) as tick:
             table = run_sweep(scenario, grid, setups, args.replications, args.seed, out,
                               backend=backend, on_done=tick)
     except BackendError as err:
@@ -229,7 +200,7 @@ def cmd_decompose(args: argparse.Namespace) -> int:
         return bad_input(problem_lines(err))
     out = args.out or RESULTS_ROOT / f"{scenario.name}-decompose"
     try:
-        with progress(16 * args.replications, args.quiet) as tick:
+        with progress_bar(16 * args.replications, args.quiet) as tick:
             dec = decompose(scenario, args.replications, args.seed, args.metric, out=out,
                             backend=backend, on_done=tick)
     except (ScenarioError, BackendError) as err:
