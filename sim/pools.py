@@ -10,15 +10,13 @@ with nobody waiting schedules nothing. Only a process that must wait yields an e
 from __future__ import annotations
 
 import heapq
-from collections.abc import Generator
 from itertools import count
-from typing import Any
 
 import simpy
 
 
 class ServerPool:
-    """``capacity`` servers; ``acquire`` is a process step, ``release`` hands a server over."""
+    """``capacity`` servers; ``acquire`` takes one or queues, ``release`` hands one over."""
 
     def __init__(self, env: simpy.Environment, capacity: int, prioritised: bool):
         self.env, self.capacity, self.prioritised = env, capacity, prioritised
@@ -31,15 +29,19 @@ class ServerPool:
         """Processes waiting for a server."""
         return len(self._waiting)
 
-    def acquire(self, priority: float = 0.0) -> Generator[simpy.Event, Any, None]:
-        """Take a server, waiting (``yield from``) only if none is free."""
+    def acquire(self, priority: float = 0.0) -> simpy.Event | None:
+        """Take a free server (``None``), or queue and return the event to wait for.
+
+        A released server is handed straight to the first process waiting, so ``in_use`` does
+        not change when the waiting event fires.
+        """
         if self.in_use < self.capacity and not self._waiting:
             self.in_use += 1
-            return
+            return None
         turn = self.env.event()
-        key = priority if self.prioritised else 0.0
-        heapq.heappush(self._waiting, (key, next(self._order), turn))
-        yield turn  # the releasing process hands its server over: in_use stays the same
+        heapq.heappush(self._waiting, (priority if self.prioritised else 0.0, next(self._order),
+                                       turn))
+        return turn
 
     def release(self) -> None:
         """Give the server back, or straight to the first process waiting."""

@@ -8,8 +8,9 @@ live on its channel.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -45,12 +46,15 @@ class Team:
     def work(self, duration: float, expected: float, priority: float,
              handoff: float) -> Generator[simpy.Event, Any, None]:
         """Brief the team, wait for a free person, do ``duration`` days of work."""
+        env = self.env
         if handoff > 0:
-            yield self.env.timeout(handoff)
+            yield env.timeout(handoff)
         self.queued_work += expected
-        yield from self.pool.acquire(priority)
-        self.busy += max(0.0, min(duration, self.horizon - self.env.now))
-        yield self.env.timeout(duration)
+        turn = self.pool.acquire(priority)
+        if turn is not None:
+            yield turn
+        self.busy += max(0.0, min(duration, self.horizon - env.now))
+        yield env.timeout(duration)
         self.pool.release()
         self.queued_work -= expected
 
@@ -65,9 +69,12 @@ class ReviewStage:
 
     def review(self, duration: float, priority: float) -> Generator[simpy.Event, Any, None]:
         """Wait for a reviewer and review for ``duration`` days."""
-        yield from self.pool.acquire(priority)
-        self.busy += max(0.0, min(duration, self.horizon - self.env.now))
-        yield self.env.timeout(duration)
+        env = self.env
+        turn = self.pool.acquire(priority)
+        if turn is not None:
+            yield turn
+        self.busy += max(0.0, min(duration, self.horizon - env.now))
+        yield env.timeout(duration)
         self.pool.release()
 
 
@@ -75,21 +82,31 @@ class ReviewStage:
 class RequestLog:
     """Per-request outcomes, as arrays indexed by request id (plain records, no pandas)."""
 
-    n: int
-    finish: np.ndarray = field(init=False)
-    reused: np.ndarray = field(init=False)
-    team: np.ndarray = field(init=False)
-    revisions: np.ndarray = field(init=False)
-    cost: np.ndarray = field(init=False)
-    work: np.ndarray = field(init=False)
+    finish: np.ndarray  # day approved, NaN if not finished within the horizon
+    reused: np.ndarray
+    team: np.ndarray  # -1 if not started
+    revisions: np.ndarray
+    cost: np.ndarray
+    work: np.ndarray  # person-days
 
-    def __post_init__(self) -> None:
-        self.finish = np.full(self.n, np.nan)
-        self.reused = np.zeros(self.n, dtype=bool)
-        self.team = np.full(self.n, -1, dtype=np.int64)
-        self.revisions = np.zeros(self.n, dtype=np.int64)
-        self.cost = np.zeros(self.n)
-        self.work = np.zeros(self.n)
+
+class RequestRows:
+    """The same columns as plain Python lists while the run writes them (cheaper than arrays)."""
+
+    def __init__(self, n: int):
+        self.finish = [math.nan] * n
+        self.reused = [False] * n
+        self.team = [-1] * n
+        self.revisions = [0] * n
+        self.cost = [0.0] * n
+        self.work = [0.0] * n
+
+    def to_log(self) -> RequestLog:
+        """The columns as arrays, once, at the end of the run."""
+        return RequestLog(np.array(self.finish, dtype=float), np.array(self.reused, dtype=bool),
+                          np.array(self.team, dtype=np.int64),
+                          np.array(self.revisions, dtype=np.int64),
+                          np.array(self.cost, dtype=float), np.array(self.work, dtype=float))
 
 
 @dataclass(frozen=True)
@@ -126,13 +143,12 @@ class ContentOps:
     def __init__(self, env: simpy.Environment, requests: dm.Requests, teams: list[Team],
                  bound: list[Team], stages: list[ReviewStage], library: AssetLibrary,
                  media: Media, findability: dict[str, float], revision_work: float,
-                 revision_cost: float, value_weight: np.ndarray,
-                 practice: Callable[[int], Practice]):
+                 revision_cost: float, value_weight: np.ndarray, practices: list[Practice]):
         self.env, self.teams, self.bound = env, teams, bound
         self.stages, self.library, self.media = stages, library, media
         self.findability = findability
         self.revision_work, self.revision_cost = revision_work, revision_cost
-        self.practice = practice
+        self.practices = practices  # per request
         self.content = WorkContent(requests, teams, [st.spec for st in stages])
         self.channel = requests.channel.tolist()
         self.format = requests.format.tolist()
@@ -141,27 +157,27 @@ class ContentOps:
         self.u_compat = requests.uniforms[:, dm.U_COMPAT].tolist()
         self.u_find = requests.uniforms[:, dm.U_FIND].tolist()
         self.value_weight = value_weight.tolist()
-        self.log = RequestLog(len(requests))
+        self.rows = RequestRows(len(requests))
 
     def fulfil(self, i: int) -> Generator[simpy.Event, Any, None]:
         """The whole life of request ``i`` (a SimPy process)."""
-        log, content = self.log, self.content
+        rows, content = self.rows, self.content
         channel, fmt, campaign = self.channel[i], self.format[i], self.campaign[i]
-        how = self.practice(i)
+        how = self.practices[i]
         viewer = None if how.shared_library else self.bound[channel].index
         kind = "shared" if how.shared_library else "siloed"
         best = self.library.best_compatibility(campaign, fmt, viewer)
         reused = is_reused(best, self.findability[kind], self.u_compat[i], self.u_find[i])
         team = how.routing.choose(channel, fmt, reused, how.handoff_factor)
         spec, t = team.spec, team.index
-        dist = spec.adaptation_time if reused else spec.production_time
+        mean = (spec.adaptation_time if reused else spec.production_time).mean
         work = (content.adapt if reused else content.new)[t][i]
         base_cost = spec.cost_adaptation if reused else spec.cost_new
         handoff = content.handoff[t][i] * how.handoff_factor
         priority = how.priority(self.due[i], self.value_weight[channel])
-        log.reused[i], log.team[i], log.cost[i], log.work[i] = reused, t, base_cost, work
+        rows.reused[i], rows.team[i], rows.cost[i], rows.work[i] = reused, t, base_cost, work
 
-        yield from team.work(work, dist.mean, priority, handoff)
+        yield from team.work(work, mean, priority, handoff)
         for s, stage in enumerate(self.stages):
             review, sent_back = content.review[s][i], content.sent_back[s][i]
             last = len(review) - 1
@@ -169,11 +185,11 @@ class ContentOps:
                 yield from stage.review(review[k], priority)
                 if not sent_back[k] or k == last:
                     break
-                log.revisions[i] += 1
-                log.cost[i] += base_cost * self.revision_cost
+                rows.revisions[i] += 1
+                rows.cost[i] += base_cost * self.revision_cost
                 extra = work * self.revision_work
-                log.work[i] += extra
-                yield from team.work(extra, dist.mean * self.revision_work, priority, handoff)
-        log.finish[i] = self.env.now
+                rows.work[i] += extra
+                yield from team.work(extra, mean * self.revision_work, priority, handoff)
+        rows.finish[i] = self.env.now
         self.library.add(campaign, fmt, t)
         self.media.add_asset(channel, self.env.now)

@@ -133,34 +133,33 @@ class World:
                             if levers.handoffs == "shared_briefs" else 1.0),
             priority=due_value_priority if levers.routing == "fastest" else fifo_priority,
         )
-        self._practices = (siloed, coordinated)
         a = scenario.approvals
         self.ops = ContentOps(
             self.env, self.requests, self.teams, bound, self.stages,
             AssetLibrary(np.array(scenario.formats.compatibility, dtype=float)), self.media,
             scenario.library.findability.model_dump(), a.revision_work_fraction,
             a.revision_cost_fraction, value / value.max() if value.max() > 0 else value,
-            self.practice)
+            [coordinated if c else siloed for c in self.coordinated().tolist()])
         self.daily = DailyLog.empty(scenario.horizon_days, len(scenario.channels))
 
-    def practice(self, i: int) -> Practice:
-        """How request ``i`` is handled: coordinated once it has moved onto the platform.
+    def coordinated(self) -> np.ndarray:
+        """Whether each request is handled the coordinated way (the platform has taken it on).
 
         With the platform lever on, content work migrates onto the platform linearly over the
         ramp-up: a request arriving at day t is handled the coordinated way with probability
         ``t / ramp_up_days`` (drawn from its own uniform, so common across setups).
         """
         ramp = self.scenario.platform.ramp_up_days
-        if self.levers.platform and ramp > 0:
-            share = min(1.0, float(self.requests.arrival[i]) / ramp)
-            if self.requests.uniforms[i, dm.U_ADOPT] >= share:
-                return self._practices[0]
-        return self._practices[1]
+        n = len(self.requests)
+        if not (self.levers.platform and ramp > 0):
+            return np.ones(n, dtype=bool)
+        share = np.minimum(1.0, self.requests.arrival / ramp)
+        return self.requests.uniforms[:, dm.U_ADOPT] < share
 
     def generate_requests(self) -> Generator[simpy.Event, Any, None]:
         """Release each pre-drawn request at its arrival time."""
         env = self.env
-        for i, t in enumerate(self.requests.arrival):
+        for i, t in enumerate(self.requests.arrival.tolist()):  # floats: a numpy clock is slow
             if t > env.now:
                 yield env.timeout(t - env.now)
             env.process(self.ops.fulfil(i))
@@ -194,7 +193,7 @@ class World:
         self.env.process(self.deliver_media())
         self.env.run(until=float(self.scenario.horizon_days))
         return RunRecords(
-            self.requests, self.ops.log, self.daily,
+            self.requests, self.ops.rows.to_log(), self.daily,
             np.array([t.busy for t in self.teams]),
             np.array([t.spec.capacity for t in self.teams], dtype=float),
             np.array([s.busy for s in self.stages]),

@@ -22,7 +22,9 @@ def _trace(prioritised: bool, jobs: list[tuple[float, float, float]], capacity: 
             ) -> Generator[simpy.Event, Any, None]:
         nonlocal peak
         yield env.timeout(arrival)
-        yield from pool.acquire(priority)
+        turn = pool.acquire(priority)
+        if turn is not None:
+            yield turn
         starts.append((name, env.now))
         peak = max(peak, pool.in_use)
         yield env.timeout(duration)
