@@ -66,15 +66,20 @@ def draw_conversions(expected: np.ndarray, u: np.ndarray, kind: np.ndarray,
     Using a fixed uniform per (day, channel) keeps the noise common across setups: where two
     setups expect the same conversions, they realise the same number.
     """
-    out = expected.copy()
+    return _draw(expected, u, kind == 0, kind == 1, dispersion)
+
+
+def _draw(expected: np.ndarray, u: np.ndarray, poisson_kind: np.ndarray, negbin_kind: np.ndarray,
+          dispersion: np.ndarray) -> np.ndarray:
+    """:func:`draw_conversions` with the noise kinds given as masks (computed once per run)."""
     pos = expected > 0
-    poisson = pos & (kind == 0)
+    out = np.where(pos, expected, 0.0)
+    poisson = pos & poisson_kind
     if poisson.any():
         out[poisson] = poisson_ppf(u[poisson], expected[poisson])
-    negbin = pos & (kind == 1)
+    negbin = pos & negbin_kind
     if negbin.any():
         out[negbin] = negative_binomial_ppf(u[negbin], expected[negbin], dispersion[negbin])
-    out[~pos] = 0.0
     return out
 
 
@@ -110,6 +115,7 @@ class Media:
         self.fatigue = np.array([c.fatigue_impressions for c in ch])
         self.q_min = np.array([c.quality_min for c in ch])
         self.noise_kind = np.array([NOISE_KINDS[c.noise.kind] for c in ch])
+        self._poisson, self._negbin = self.noise_kind == 0, self.noise_kind == 1
         self.dispersion = np.array([c.noise.dispersion for c in ch])
         self.efficiency = efficiency
         self.synergy = np.array(scenario.synergy, dtype=float) if scenario.synergy else None
@@ -118,6 +124,7 @@ class Media:
         self.waste_threshold = lib.wasted_quality_threshold
         slots = lib.max_live_assets
         self.adstocked = np.zeros(self.n)
+        self._fatigue_col, self._q_min_col = self.fatigue[:, None], self.q_min[:, None]
         self.impressions = np.zeros((self.n, slots))
         self.born = np.zeros((self.n, slots))
         self.live = np.zeros((self.n, slots), dtype=bool)
@@ -136,9 +143,9 @@ class Media:
 
     def _asset_quality(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Quality of every asset slot, live assets per channel, mean quality per channel."""
-        q = fatigue_quality(self.impressions, self.fatigue[:, None], self.q_min[:, None])
+        q = fatigue_quality(self.impressions, self._fatigue_col, self._q_min_col)
         n_live = self.live.sum(axis=1)
-        total = np.where(self.live, q, 0.0).sum(axis=1)
+        total = (q * self.live).sum(axis=1)  # q is finite: the same as summing live slots
         return q, n_live, np.divide(total, n_live, out=np.zeros(self.n), where=n_live > 0)
 
     def start_day(self, day: int) -> tuple[np.ndarray, np.ndarray]:
@@ -151,18 +158,19 @@ class Media:
     def deliver(self, spend: np.ndarray, u_noise: np.ndarray) -> DayOutcome:
         """Deliver the day opened by :meth:`start_day` with the given spend per channel."""
         q_asset, n_live, quality = self._today
-        weak = np.where(self.live, q_asset < self.waste_threshold, False).sum(axis=1)
-        wasted = np.where(n_live > 0, spend * weak / np.maximum(n_live, 1), spend)
+        weak = (self.live & (q_asset < self.waste_threshold)).sum(axis=1)
+        has_live = n_live > 0
+        wasted = np.where(has_live, spend * weak / np.maximum(n_live, 1), spend)
 
         self.adstocked = adstock(spend, self.alpha, self.adstocked)
         response = hill(self.adstocked, self.k, self.shape)
         expected = self.max_conv * self.efficiency * quality * response
         if self.synergy is not None:
             expected = expected * (1.0 + response @ self.synergy)
-        conversions = draw_conversions(expected, u_noise, self.noise_kind, self.dispersion)
+        conversions = _draw(expected, u_noise, self._poisson, self._negbin, self.dispersion)
 
         impressions = spend / self.cpm * 1000.0
-        per_asset = np.divide(impressions, n_live, out=np.zeros(self.n), where=n_live > 0)
-        self.impressions += np.where(self.live, per_asset[:, None], 0.0)
+        per_asset = np.divide(impressions, n_live, out=np.zeros(self.n), where=has_live)
+        self.impressions += per_asset[:, None] * self.live  # finite: 0 where no asset is live
         return DayOutcome(spend, impressions, expected, conversions, conversions * self.value,
                           quality, n_live, wasted)
