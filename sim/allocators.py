@@ -60,16 +60,57 @@ def water_fill(values: np.ndarray, lo: np.ndarray, step: float, n_steps: int,
     ``values[c, j]`` is channel c's value at spend ``lo[c] + j * step``; channel c can take at
     most ``room[c]`` increments. For concave curves the greedy choice is optimal.
     """
-    gains = np.diff(values, axis=1)
-    j = np.arange(gains.shape[1])
-    gains = np.where(j[None, :] < room[:, None], gains, -np.inf)
-    n_steps = int(min(n_steps, room.sum()))
+    beyond = np.arange(values.shape[1] - 1) >= room[:, None]
+    return _water_fill(values, lo, step, int(min(n_steps, room.sum())), beyond)
+
+
+def _water_fill(values: np.ndarray, lo: np.ndarray, step: float, n_steps: int,
+                beyond: np.ndarray) -> np.ndarray:
+    """:func:`water_fill` given the step count capped by the room, and the room as a mask.
+
+    ``beyond[c, j]`` is true where increment j is beyond channel c's room; a caller with a fixed
+    grid computes both once.
+    """
     if n_steps <= 0:
         return lo.copy()
-    flat = gains.ravel()
-    top = np.argpartition(-flat, n_steps - 1)[:n_steps]
+    gains = values[:, 1:] - values[:, :-1]
+    np.copyto(gains, -np.inf, where=beyond)
+    np.negative(gains, out=gains)  # -gains: argpartition's smallest are the largest gains
+    top = gains.ravel().argpartition(n_steps - 1)[:n_steps]
     counts = np.bincount(top // gains.shape[1], minlength=len(lo))
     return lo + counts * step
+
+
+@dataclass
+class _Grid:
+    """The spend grid of one allocation: channel c may spend ``x[c, j] = lo[c] + j * step``."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    step: float
+    x: np.ndarray
+    beyond: np.ndarray  # [c, j]: increment j is beyond channel c's room
+    n_steps: int  # increments to hand out, capped by the total room
+
+
+def _grid(lo: np.ndarray, hi: np.ndarray, budget: float, increments: int) -> _Grid:
+    """The grid of ``increments`` equal steps of ``budget`` from ``lo`` up to ``hi``."""
+    step = budget / increments
+    room = np.floor((hi - lo) / step + 1e-9).astype(np.int64)
+    room_steps = room.tolist()  # a few channels: Python's max and sum are quicker
+    j = np.arange(max(room_steps) + 1, dtype=float)
+    n_steps = min(int((budget - lo.sum()) / step + 1e-9), sum(room_steps))
+    return _Grid(lo, hi, step, lo[:, None] + step * j, j[:-1] >= room[:, None], n_steps)
+
+
+def _fill(values: np.ndarray, grid: _Grid, budget: float) -> np.ndarray:
+    """Water-fill ``values`` on ``grid``, then spend any discretisation remainder."""
+    spend = _water_fill(values, grid.lo, grid.step, grid.n_steps, grid.beyond)
+    rest = budget - spend.sum()
+    if rest > 1e-9:  # discretisation remainder: to the channels with room, by size of room
+        spare = grid.hi - spend
+        spend = spend + rest * spare / spare.sum()
+    return spend
 
 
 def allocate(curve_value: np.ndarray, alpha: np.ndarray, k: np.ndarray, s: np.ndarray,
@@ -78,17 +119,15 @@ def allocate(curve_value: np.ndarray, alpha: np.ndarray, k: np.ndarray, s: np.nd
 
     Spends exactly ``budget`` when ``sum(lo) <= budget <= sum(hi)``.
     """
-    step = budget / increments
-    room = np.floor((hi - lo) / step + 1e-9).astype(np.int64)
-    width = int(room.max()) + 1
-    x = lo[:, None] + step * np.arange(width)[None, :]
-    values = curve_value[:, None] * hill(x / (1.0 - alpha[:, None]), k[:, None], s[:, None])
-    spend = water_fill(values, lo, step, int((budget - lo.sum()) / step + 1e-9), room)
-    rest = budget - spend.sum()
-    if rest > 1e-9:  # discretisation remainder: to the channels with room, by size of room
-        spare = hi - spend
-        spend = spend + rest * spare / spare.sum()
-    return spend
+    return _allocate(curve_value, 1.0 - alpha, k, s, lo, hi, budget, increments)
+
+
+def _allocate(curve_value: np.ndarray, carry: np.ndarray, k: np.ndarray, s: np.ndarray,
+              lo: np.ndarray, hi: np.ndarray, budget: float, increments: int) -> np.ndarray:
+    """:func:`allocate` given ``carry = 1 - alpha`` (callers precompute it)."""
+    grid = _grid(lo, hi, budget, increments)
+    values = curve_value[:, None] * hill(grid.x / carry[:, None], k[:, None], s[:, None])
+    return _fill(values, grid, budget)
 
 
 def bounds(cfg: AllocatorConfig, budget: float, n: int, previous: np.ndarray | None = None
@@ -98,15 +137,13 @@ def bounds(cfg: AllocatorConfig, budget: float, n: int, previous: np.ndarray | N
     The cap applies when the previous shares are given, unless it would make the budget
     impossible to spend.
     """
-    lo_share = np.full(n, cfg.min_share)
-    hi_share = np.full(n, cfg.max_share)
     if previous is not None:
-        lo_c = np.maximum(lo_share, previous - cfg.max_daily_change)
-        hi_c = np.minimum(hi_share, previous + cfg.max_daily_change)
-        hi_c = np.maximum(hi_c, lo_c)
+        lo_c = np.maximum(cfg.min_share, previous - cfg.max_daily_change)
+        hi_c = np.minimum(cfg.max_share, previous + cfg.max_daily_change)
+        np.maximum(hi_c, lo_c, out=hi_c)
         if lo_c.sum() <= 1.0 <= hi_c.sum():
-            lo_share, hi_share = lo_c, hi_c
-    return lo_share * budget, hi_share * budget
+            return lo_c * budget, hi_c * budget
+    return np.full(n, cfg.min_share * budget), np.full(n, cfg.max_share * budget)
 
 
 class PlanAllocator:
@@ -135,22 +172,35 @@ class OracleAllocator:
     def __init__(self, scenario: Scenario, media: Media):
         self.cfg = scenario.allocator
         self.media = media  # the true parameters: only the oracle may read them
+        self._value = media.value * media.max_conv * media.efficiency  # fixed part of the weight
+        self._carry = 1.0 - media.alpha  # steady-state adstock is spend / (1 - alpha)
+        self._cached: tuple[float, _Grid, np.ndarray] | None = None
+
+    def _curves(self, budget: float) -> tuple[_Grid, np.ndarray]:
+        """The spend grid for ``budget`` and the true Hill curves on it.
+
+        Cached: both depend only on the budget (the curves are fixed), which rarely changes.
+        """
+        if self._cached is None or self._cached[0] != budget:
+            m = self.media
+            lo, hi = bounds(self.cfg, budget, m.n)
+            grid = _grid(lo, hi, budget, self.cfg.increments)
+            curves = hill(grid.x / self._carry[:, None], m.k[:, None], m.shape[:, None])
+            self._cached = (budget, grid, curves)
+        return self._cached[1], self._cached[2]
 
     def decide(self, day: int, budget: float, view: MarketView) -> np.ndarray:
         """Optimal spend for today's creative quality."""
         m = self.media
-        base = m.value * m.max_conv * m.efficiency * view.quality
-        lo, hi = bounds(self.cfg, budget, m.n)
+        base = self._value * view.quality
+        grid, curves = self._curves(budget)
         weight = base
-        rounds = 1 if m.synergy is None else self.ROUNDS_WITH_SYNERGY
-        spend = lo
-        for _ in range(rounds):
-            spend = allocate(weight, m.alpha, m.k, m.shape, lo, hi, budget, self.cfg.increments)
-            if m.synergy is None:
-                break
-            h = hill(spend / (1.0 - m.alpha), m.k, m.shape)
-            weight = base * (1.0 + h @ m.synergy) + m.synergy @ (base * h)
-        return spend
+        if m.synergy is not None:
+            for _ in range(self.ROUNDS_WITH_SYNERGY - 1):  # re-weight around the last allocation
+                spend = _fill(weight[:, None] * curves, grid, budget)
+                h = hill(spend / self._carry, m.k, m.shape)
+                weight = base * (1.0 + h @ m.synergy) + m.synergy @ (base * h)
+        return _fill(weight[:, None] * curves, grid, budget)
 
     def observe(self, report: Report) -> None:
         """The oracle needs no data."""
@@ -163,6 +213,9 @@ class LearnerAllocator:
     saturation) has a Gamma posterior given each candidate, because conversions are modelled as
     Poisson with mean ``M * sum(q_t * hill(a_t))``. The likelihood is tempered by a power below 1,
     a standard guard against a misspecified model (unmodelled synergy, over-dispersion).
+
+    Candidates are ordered alpha first, so the candidates sharing an alpha form one block: the
+    adstock kept per alpha broadcasts over its block in :meth:`observe`, without indexing.
     """
 
     ALPHAS = np.array([0.0, 0.2, 0.4, 0.6, 0.8])
@@ -174,8 +227,8 @@ class LearnerAllocator:
                  daily_budget: float, horizon: int, rng: np.random.Generator):
         """Build from what an operator knows: values, the plan and the budget, never the curves."""
         self.cfg, self.value, self.plan, self.rng = cfg, value, plan, rng
-        n = len(self.plan)
-        ai, ki, si = np.meshgrid(np.arange(len(self.ALPHAS)), np.arange(len(self.K_FACTORS)),
+        n, n_alpha = len(self.plan), len(self.ALPHAS)
+        ai, ki, si = np.meshgrid(np.arange(n_alpha), np.arange(len(self.K_FACTORS)),
                                  np.arange(len(self.SHAPES)), indexing="ij")
         self.cand_alpha_idx = ai.ravel()
         self.cand_alpha = self.ALPHAS[self.cand_alpha_idx]
@@ -184,28 +237,44 @@ class LearnerAllocator:
         plan_spend = np.maximum(self.plan, 0.1 / n) * daily_budget
         self.cand_k = (plan_spend[:, None] / (1.0 - self.cand_alpha[None, :])
                        * self.K_FACTORS[ki.ravel()][None, :])
-        self.adstock = np.zeros((horizon, len(self.ALPHAS), n))  # per day, per alpha
         n_cand = len(self.cand_alpha)
+        self._k_blocks = self.cand_k.reshape(n, n_alpha, -1)  # (channels, alpha, K x s)
+        self._shape_blocks = self.cand_shape.reshape(n_alpha, -1)
+        # (1 - alpha, K, s) per channel and candidate: one indexing picks the drawn curves
+        self._curves = np.stack([np.broadcast_to(1.0 - self.cand_alpha, (n, n_cand)),
+                                 self.cand_k, np.broadcast_to(self.cand_shape, (n, n_cand))],
+                                axis=-1)
+        self._rows = np.arange(n)
+        self.adstock = np.zeros((horizon, n, n_alpha))  # per day, channel and alpha
         self.sum_conv = np.zeros(n)
         self.sum_g = np.zeros((n, n_cand))
         self.sum_log = np.zeros((n, n_cand))
         self.n_reports = 0
         self.previous: np.ndarray | None = None
+        # the posterior, updated by observe: Gamma shape and rate of M, log-weight per candidate
+        self.post_shape = np.full(n, self.PRIOR_SHAPE)
+        self.post_rate = np.full((n, n_cand), self.PRIOR_RATE)
+        self.log_weights = np.zeros((n, n_cand))
 
     def observe(self, report: Report) -> None:
-        """Update every candidate's likelihood with one report."""
-        a = self.adstock[report.days][:, self.cand_alpha_idx, :]  # (days, cand, channels)
-        h = hill(a.transpose(0, 2, 1), self.cand_k[None], self.cand_shape[None, None, :])
-        g = (report.quality[:, :, None] * h).sum(axis=0)  # (channels, cand)
+        """Update every candidate's likelihood with one report, then the posterior."""
+        a = self.adstock[report.days][..., None]  # (days, channels, alpha, 1)
+        qh = hill(a, self._k_blocks, self._shape_blocks).reshape(*a.shape[:2], -1)
+        qh *= report.quality[:, :, None]  # (days, channels, cand)
+        g = qh[0] if len(qh) == 1 else qh.sum(axis=0)  # summed over the days
         self.sum_conv += report.conversions
         self.sum_g += g
-        self.sum_log += report.conversions[:, None] * np.log(g + 1e-12)
+        g += 1e-12  # g is added in: its buffer now takes the log-likelihood term
+        np.log(g, out=g)
+        g *= report.conversions[:, None]
+        self.sum_log += g
         self.n_reports += 1
-
-    def _log_weights(self) -> np.ndarray:
         tau = self.cfg.likelihood_temperature
-        shape = self.PRIOR_SHAPE + tau * self.sum_conv
-        return tau * self.sum_log - shape[:, None] * np.log(self.PRIOR_RATE + tau * self.sum_g)
+        self.post_shape = self.PRIOR_SHAPE + tau * self.sum_conv
+        self.post_rate = self.PRIOR_RATE + tau * self.sum_g
+        log_rate = np.log(self.post_rate)
+        log_rate *= self.post_shape[:, None]
+        self.log_weights = tau * self.sum_log - log_rate
 
     def decide(self, day: int, budget: float, view: MarketView) -> np.ndarray:
         """Draw a curve per channel from the posterior and allocate on the draws."""
@@ -213,18 +282,15 @@ class LearnerAllocator:
         if self.n_reports == 0:
             spend = self.plan * budget
         else:
-            logw = self._log_weights()
-            idx = np.argmax(logw + self.rng.gumbel(size=logw.shape), axis=1)  # Thompson draw
-            rows = np.arange(len(idx))
-            tau = self.cfg.likelihood_temperature
-            scale = self.rng.gamma(self.PRIOR_SHAPE + tau * self.sum_conv,
-                                   1.0 / (self.PRIOR_RATE + tau * self.sum_g[rows, idx]))
+            draw = self.rng.gumbel(size=self.log_weights.shape)
+            draw += self.log_weights
+            idx = draw.argmax(axis=1)  # Thompson draw
+            scale = self.rng.gamma(self.post_shape, 1.0 / self.post_rate[self._rows, idx])
+            carry, k, s = self._curves[self._rows, idx].T
             lo, hi = bounds(self.cfg, budget, len(previous), previous)
-            spend = allocate(self.value * view.quality * scale, self.cand_alpha[idx],
-                             self.cand_k[rows, idx], self.cand_shape[idx], lo, hi, budget,
-                             self.cfg.increments)
+            spend = _allocate(self.value * view.quality * scale, carry, k, s, lo, hi, budget,
+                              self.cfg.increments)
         self.previous = spend / budget if budget > 0 else previous
         prior = self.adstock[day - 1] if day > 0 else 0.0
-        self.adstock[day] = spend[None, :] + self.ALPHAS[:, None] * prior
+        self.adstock[day] = spend[:, None] + self.ALPHAS * prior
         return spend
-
