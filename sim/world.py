@@ -21,7 +21,7 @@ from sim.allocators import (
 from sim.config import Scenario
 from sim.library import AssetLibrary
 from sim.media import Media
-from sim.production import ContentOps, Practice, RequestLog, ReviewStage, Team
+from sim.production import ContentOps, Practice, RequestLog, ReviewStage, Team, column
 from sim.routing import BoundRouting, FastestRouting, due_value_priority, fifo_priority
 from sim.setups import Levers
 from sim.streams import Streams
@@ -139,7 +139,7 @@ class World:
             AssetLibrary(np.array(scenario.formats.compatibility, dtype=float)), self.media,
             scenario.library.findability.model_dump(), a.revision_work_fraction,
             a.revision_cost_fraction, value / value.max() if value.max() > 0 else value,
-            [coordinated if c else siloed for c in self.coordinated().tolist()])
+            (siloed, coordinated), self.coordinated())
         self.daily = DailyLog.empty(scenario.horizon_days, len(scenario.channels))
 
     def coordinated(self) -> np.ndarray:
@@ -153,13 +153,14 @@ class World:
         n = len(self.requests)
         if not (self.levers.platform and ramp > 0):
             return np.ones(n, dtype=bool)
-        share = np.minimum(1.0, self.requests.arrival / ramp)
+        with np.errstate(over="ignore"):  # a ramp of a split second: every share is 1
+            share = np.minimum(1.0, self.requests.arrival / ramp)
         return self.requests.uniforms[:, dm.U_ADOPT] < share
 
     def generate_requests(self) -> Generator[simpy.Event, Any, None]:
         """Release each pre-drawn request at its arrival time."""
         env = self.env
-        for i, t in enumerate(self.requests.arrival.tolist()):  # floats: a numpy clock is slow
+        for i, t in enumerate(column(self.requests.arrival)):  # floats: a numpy clock is slow
             if t > env.now:
                 yield env.timeout(t - env.now)
             env.process(self.ops.fulfil(i))
