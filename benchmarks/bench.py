@@ -5,9 +5,12 @@ Run ``python benchmarks/bench.py [--quick] [--profile]`` (or ``campaign-sim benc
 1. events processed and wall time per baseline replication, and events per second, counted with
    a ``simpy.Environment`` subclass whose ``step`` increments a counter;
 2. the events per second of a bare SimPy loop of timeouts on the same counting environment (the
-   engine's own ceiling) and the model's ratio to it;
+   engine's own ceiling) and the model's ratio to it. The target is judged against 10 processes
+   of timeouts; the same loop with as many processes as the model keeps events scheduled on
+   average (a heap as deep as the model's, which costs the engine more per event) is reported
+   beside it;
 3. the wall time per content request as demand grows 1x, 3x, 10x, 30x (``demand.base_rate``
-   scaled, pilot setup, the same shortened horizon for every multiplier);
+   scaled, pilot setup, the baseline's full year for every multiplier);
 
 Single-process timings (1-3) are each taken three times and the fastest is kept, as ``timeit``
 does: other load on the machine can only add time. The batch timings (4-5) are taken once:
@@ -50,7 +53,6 @@ from sim.world import World  # noqa: E402
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 SETUPS = ("pilot", "conductor", "oracle", "scaled_silos")
 MULTIPLIERS = (1, 3, 10, 30)
-DEMAND_HORIZON = 91  # days, the same for every demand multiplier
 REPEATS = 3  # each demand-series run is timed this many times; the fastest counts
 TARGETS = {
     "model_vs_bare": 0.5,  # model events/s >= half of bare SimPy
@@ -71,6 +73,26 @@ class CountingEnvironment(simpy.Environment):
         """Process the next event, then count it (an empty schedule is not an event)."""
         super().step()
         self.events += 1
+
+
+class DepthEnvironment(CountingEnvironment):
+    """Also sums the number of events scheduled at each step (for the mean queue depth)."""
+
+    def __init__(self, initial_time: float = 0) -> None:
+        super().__init__(initial_time)
+        self.depth = 0
+
+    def step(self) -> None:
+        """Add the queue length, then process the event."""
+        self.depth += len(self._queue)
+        super().step()
+
+
+def mean_queue_depth(scenario: sim.Scenario, setup: str) -> float:
+    """Events scheduled, on average, when the engine takes the next one (an untimed run)."""
+    env = DepthEnvironment()
+    World(scenario, scenario.levers(setup), Streams(0, 0), env=env).run()
+    return env.depth / env.events
 
 
 def timed_run(scenario: sim.Scenario, setup: str, replication: int, seed: int = 0
@@ -129,7 +151,8 @@ def bench_bare(n_events: int = 400_000, processes: int = 10) -> dict[str, Any]:
     """Events per second of a bare SimPy loop (fastest of REPEATS timings, like the model's)."""
     runs = [bare_loop(n_events, processes) for _ in range(REPEATS)]
     events, wall = runs[0][0], min(w for _, w in runs)
-    return {"events": events, "wall_s": wall, "events_per_s": events / wall}
+    return {"processes": processes, "events": events, "wall_s": wall,
+            "events_per_s": events / wall}
 
 
 def scaled(scenario: sim.Scenario, m: float, capacity: bool) -> sim.Scenario:
@@ -143,12 +166,12 @@ def scaled(scenario: sim.Scenario, m: float, capacity: bool) -> sim.Scenario:
     return apply(scenario, changes)
 
 
-def demand_series(short: sim.Scenario, replications: int, capacity: bool, fixed: float
+def demand_series(scenario: sim.Scenario, replications: int, capacity: bool, fixed: float
                   ) -> list[dict[str, Any]]:
     """One row per demand multiplier: requests, wall time, cost per request and per event."""
     rows = []
     for m in MULTIPLIERS:
-        cell = scaled(short, m, capacity)
+        cell = scaled(scenario, m, capacity)
         runs = [best_run(cell, "pilot", r, REPEATS) for r in range(replications)]
         events = sum(e for e, _, _ in runs)
         wall = sum(w for _, w, _ in runs)
@@ -165,20 +188,19 @@ def demand_series(short: sim.Scenario, replications: int, capacity: bool, fixed:
 
 
 def bench_demand(scenario: sim.Scenario, replications: int) -> dict[str, Any]:
-    """Wall time per request as demand grows, pilot setup, horizon DEMAND_HORIZON days.
+    """Wall time per request as demand grows, pilot setup, over the scenario's whole horizon.
 
     ``rows`` scale demand alone (the brief's measure: teams saturate, so at high demand most
     requests wait in queues and cost few events); ``rows_capacity_scaled`` scale every team and
     reviewer pool with demand, so each request does the same work and the figure isolates how the
     engine scales with the number of requests in flight.
     """
-    short = apply(scenario, {"horizon_days": DEMAND_HORIZON})
-    idle = scaled(short, 1e-6, capacity=False)  # the media loop alone, ~no requests
+    idle = scaled(scenario, 1e-6, capacity=False)  # the media loop alone, ~no requests
     fixed = min(best_run(idle, "pilot", r, REPEATS)[1] for r in range(replications))
-    return {"horizon_days": DEMAND_HORIZON, "setup": "pilot", "replications": replications,
-            "repeats": REPEATS, "media_only_wall_s": fixed,
-            "rows": demand_series(short, replications, False, fixed),
-            "rows_capacity_scaled": demand_series(short, replications, True, fixed)}
+    return {"horizon_days": scenario.horizon_days, "setup": "pilot",
+            "replications": replications, "repeats": REPEATS, "media_only_wall_s": fixed,
+            "rows": demand_series(scenario, replications, False, fixed),
+            "rows_capacity_scaled": demand_series(scenario, replications, True, fixed)}
 
 
 def bench_speedup(scenario: sim.Scenario, replications: int) -> dict[str, Any]:
@@ -231,6 +253,10 @@ def run_benchmark(quick: bool = False, replications: int | None = None) -> dict[
     out["model"] = bench_model(scenario, reps)
     out["bare_simpy"] = bench_bare()
     out["model_vs_bare"] = out["model"]["events_per_s"] / out["bare_simpy"]["events_per_s"]
+    depth = sum(mean_queue_depth(scenario, s) for s in SETUPS) / len(SETUPS)
+    out["bare_simpy_model_depth"] = bench_bare(processes=max(1, round(depth)))
+    out["model_vs_bare_model_depth"] = (out["model"]["events_per_s"]
+                                        / out["bare_simpy_model_depth"]["events_per_s"])
     out["demand"] = bench_demand(scenario, 1 if quick else 2)
     out["speedup"] = bench_speedup(scenario, 2 if quick else 16)  # 64 runs: start-up amortised
     out["compare"] = bench_compare(scenario, compare_reps)
@@ -268,6 +294,7 @@ def check_targets(fig: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def format_report(fig: dict[str, Any]) -> str:
     """The figures as a plain-text table."""
     m, b, d = fig["model"], fig["bare_simpy"], fig["demand"]
+    bd = fig["bare_simpy_model_depth"]
     lines = [
         f"campaign-sim {fig['machine']['campaign_sim']} benchmark"
         f"{' (--quick: smaller batches)' if fig['quick'] else ''}; "
@@ -286,9 +313,11 @@ def format_report(fig: dict[str, Any]) -> str:
     lines += [
         f"  {'all':<14}{m['events_per_replication']:>10,.0f}{m['wall_s_per_replication']:>9.3f}"
         f"{m['events_per_s']:>11,.0f}",
-        f"bare SimPy loop of timeouts: {b['events']:,} events in {b['wall_s']:.3f} s = "
-        f"{b['events_per_s']:,.0f} events/s",
+        f"bare SimPy loop of timeouts, {b['processes']} processes: {b['events']:,} events in "
+        f"{b['wall_s']:.3f} s = {b['events_per_s']:,.0f} events/s",
         f"model / bare SimPy events per second: {fig['model_vs_bare']:.3f}",
+        f"the same loop with {bd['processes']} processes (the model's mean queue depth): "
+        f"{bd['events_per_s']:,.0f} events/s; model / that: {fig['model_vs_bare_model_depth']:.3f}",
         "",
         f"cost per request as demand grows (pilot, {d['horizon_days']} days, "
         f"{d['replications']} replication(s), fastest of {d['repeats']} timings each; "
