@@ -38,6 +38,7 @@ def test_benchmark_reports_its_figures() -> None:
     assert all(math.isfinite(r["us_per_request"]) for r in fig["demand"]["rows"])
     assert set(fig["targets"]) == {"model_vs_bare", "cost_per_request_drift",
                                    "cost_per_request_drift_fixed_capacity",
+                                   "cost_per_request_drift_whole_run",
                                    "speedup_2_over_1", "baseline_4x100_s"}
 
 
