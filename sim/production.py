@@ -93,9 +93,9 @@ class RequestLog:
 def column(values: np.ndarray) -> array:
     """Per-request values, flattened, as an ``array.array`` for the event loop.
 
-    It is indexed as fast as a list and far faster than a numpy array, and unlike a list of n
-    numbers it is one flat buffer that the garbage collector never has to walk: on long, busy
-    runs, lists of per-request numbers made collections a growing share of the run time.
+    Indexing it costs little more than a list's and far less than a numpy array's, and unlike a
+    list of n numbers it is one flat buffer that the garbage collector never has to walk: on
+    long, busy runs, lists of per-request numbers made collections a growing share of the run.
     """
     v = np.ascontiguousarray(values).ravel()
     if v.dtype.kind == "f":
