@@ -13,11 +13,11 @@ Run ``python benchmarks/bench.py [--quick] [--profile]`` (or ``campaign-sim benc
    scaled, pilot setup, the baseline's full year for every multiplier), whole and marginal (beyond
    the fixed cost of a run: building the world and the daily media loop);
 
-Single-process timings (1-3) are taken in three rounds. Absolute times are the fastest round, as
-``timeit`` does (other load can only add time). Ratios (model / bare loop, cost per request vs
-1x) are computed within each round, from runs timed back to back, and the median over rounds is
-reported: on a shared machine whose speed drifts by tens of percent over minutes, comparing a
-fast spell on one side with a slow spell on the other would measure the machine, not the model.
+Single-process timings are taken in rounds (three for 1-2, five for 3). Absolute times are the
+fastest round, as ``timeit`` does (other load can only add time). Ratios (model / bare loop, cost
+per request vs 1x) are computed within each round, from runs timed back to back, and the median
+over rounds is reported: on a shared machine whose speed drifts by tens of percent over minutes,
+comparing a fast spell on one side with a slow spell on the other would measure the machine.
 The batch timings (4-5) are taken once:
 
 4. the speed-up of 2 worker processes over 1 on the same batch of runs (processes backend);
@@ -60,7 +60,8 @@ from sim.world import World  # noqa: E402
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 SETUPS = ("pilot", "conductor", "oracle", "scaled_silos")
 MULTIPLIERS = (1, 3, 10, 30)
-REPEATS = 3  # each demand-series run is timed this many times; the fastest counts
+REPEATS = 3  # rounds of model and bare-loop timings
+DEMAND_ROUNDS = 5  # rounds of (fixed cost, 1x, multiplier) timings per multiplier
 TARGETS = {
     "model_vs_bare": 0.5,  # model events/s >= half of bare SimPy
     "cost_per_request_drift": 0.20,  # within 20% from 1x to 30x
@@ -195,43 +196,45 @@ def demand_series(scenario: sim.Scenario, replications: int, capacity: bool
                   ) -> list[dict[str, Any]]:
     """One row per demand multiplier: requests, wall time, cost per request and per event.
 
-    Each of REPEATS rounds times, back to back, the fixed cost of a run (the same scenario with
-    ~no requests: building the world and the daily media loop) and every multiplier. Relative
-    costs are computed within a round, then the median over rounds is taken (paired, like the
-    model/bare ratio): ``vs_1x`` on the whole wall time per request, ``marginal_vs_1x`` on the
-    wall time beyond the fixed cost. Absolute figures are each multiplier's fastest round.
+    The machine's speed drifts, so each multiplier is compared with 1x timed just before it: in
+    each of DEMAND_ROUNDS rounds and for each multiplier, the fixed cost of a run (the scenario
+    with ~no requests: building the world and the daily media loop), then 1x, then the
+    multiplier are timed back to back. ``vs_1x`` is the median over rounds of the ratio of wall
+    time per request, ``marginal_vs_1x`` the same beyond the fixed cost. Absolute figures are the
+    fastest timing of each.
     """
     idle = scaled(scenario, 1e-6, capacity=False)
     cells = {m: scaled(scenario, m, capacity) for m in MULTIPLIERS}
-    walls: dict[float, list[float]] = {m: [] for m in (0, *MULTIPLIERS)}
-    events: dict[float, int] = {}
-    requests: dict[float, int] = {}
-    for _ in range(REPEATS):
-        for m, cell in ((0, idle), *cells.items()):
-            runs = [timed_run(cell, "pilot", r) for r in range(replications)]
-            walls[m].append(sum(w for _, w, _ in runs))
-            events[m] = sum(e for e, _, _ in runs)
-            requests[m] = sum(n for _, _, n in runs)
-    first, fixed = MULTIPLIERS[0], walls[0]
+    walls: dict[int, list[float]] = {m: [] for m in (0, *MULTIPLIERS)}
+    events: dict[int, int] = {}
+    requests: dict[int, int] = {}
+    whole: dict[int, list[float]] = {m: [] for m in MULTIPLIERS}
+    marginal: dict[int, list[float]] = {m: [] for m in MULTIPLIERS}
 
-    def median_ratio(m: int, overhead: list[float]) -> float:
-        per_round = [((w - f) / requests[m]) / ((w1 - f) / requests[first])
-                     for w, w1, f in zip(walls[m], walls[first], overhead, strict=True)]
-        return float(np.median(per_round))
+    def timed(m: int, cell: sim.Scenario) -> float:
+        runs = [timed_run(cell, "pilot", r) for r in range(replications)]
+        events[m] = sum(e for e, _, _ in runs)
+        requests[m] = sum(n for _, _, n in runs)
+        walls[m].append(sum(w for _, w, _ in runs))
+        return walls[m][-1]
 
-    rows = []
-    for m in MULTIPLIERS:
-        wall = min(walls[m])
-        rows.append({"multiplier": m, "requests_per_replication": requests[m] / replications,
-                     "wall_s_per_replication": wall / replications,
-                     "fixed_s_per_replication": min(fixed) / replications,
-                     "us_per_request": 1e6 * wall / requests[m],
-                     "us_per_request_marginal": 1e6 * (wall - min(fixed)) / requests[m],
-                     "events_per_request": events[m] / requests[m],
-                     "us_per_event": 1e6 * wall / events[m],
-                     "vs_1x": median_ratio(m, [0.0] * REPEATS),
-                     "marginal_vs_1x": median_ratio(m, fixed)})
-    return rows
+    first = MULTIPLIERS[0]
+    for _ in range(DEMAND_ROUNDS):
+        for m in MULTIPLIERS:
+            fixed, w1, wm = timed(0, idle), timed(first, cells[first]), timed(m, cells[m])
+            whole[m].append((wm / requests[m]) / (w1 / requests[first]))
+            marginal[m].append(((wm - fixed) / requests[m]) / ((w1 - fixed) / requests[first]))
+    fixed_s = min(walls[0])
+    return [{"multiplier": m, "requests_per_replication": requests[m] / replications,
+             "wall_s_per_replication": min(walls[m]) / replications,
+             "fixed_s_per_replication": fixed_s / replications,
+             "us_per_request": 1e6 * min(walls[m]) / requests[m],
+             "us_per_request_marginal": 1e6 * (min(walls[m]) - fixed_s) / requests[m],
+             "events_per_request": events[m] / requests[m],
+             "us_per_event": 1e6 * min(walls[m]) / events[m],
+             "vs_1x": float(np.median(whole[m])), "marginal_vs_1x": float(np.median(marginal[m])),
+             "marginal_vs_1x_by_round": marginal[m]}
+            for m in MULTIPLIERS]
 
 
 def bench_demand(scenario: sim.Scenario, replications: int) -> dict[str, Any]:
@@ -243,7 +246,7 @@ def bench_demand(scenario: sim.Scenario, replications: int) -> dict[str, Any]:
     engine scales with the number of requests in flight.
     """
     return {"horizon_days": scenario.horizon_days, "setup": "pilot",
-            "replications": replications, "repeats": REPEATS,
+            "replications": replications, "rounds": DEMAND_ROUNDS,
             "rows": demand_series(scenario, replications, False),
             "rows_capacity_scaled": demand_series(scenario, replications, True)}
 
@@ -371,8 +374,9 @@ def format_report(fig: dict[str, Any]) -> str:
     lines += [
         "",
         f"cost per request as demand grows (pilot, {d['horizon_days']} days, "
-        f"{d['replications']} replication(s); fastest of {d['repeats']} rounds; ratios to 1x are "
-        "medians of rounds timed back to back; 'marginal' leaves out the fixed cost of a run, "
+        f"{d['replications']} replication(s); fastest of {d['rounds']} rounds; ratios to 1x are "
+        "medians over rounds of each multiplier timed right after 1x; 'marginal' leaves out the "
+        "fixed cost of a run, "
         f"{d['rows'][0]['fixed_s_per_replication']:.3f} s: building the world, the media loop):",
     ]
     for key, title in (("rows", "demand scaled alone"),
