@@ -53,59 +53,41 @@ class BudgetAllocator(Protocol):
         ...
 
 
-def water_fill(values: np.ndarray, lo: np.ndarray, step: float, n_steps: int,
-               room: np.ndarray) -> np.ndarray:
-    """Greedy allocation of ``n_steps`` increments by largest marginal value.
-
-    ``values[c, j]`` is channel c's value at spend ``lo[c] + j * step``; channel c can take at
-    most ``room[c]`` increments. For concave curves the greedy choice is optimal.
-    """
-    beyond = np.arange(values.shape[1] - 1) >= room[:, None]
-    return _water_fill(values, lo, step, int(min(n_steps, room.sum())), beyond)
-
-
-def _water_fill(values: np.ndarray, lo: np.ndarray, step: float, n_steps: int,
-                beyond: np.ndarray) -> np.ndarray:
-    """:func:`water_fill` given the step count capped by the room, and the room as a mask.
-
-    ``beyond[c, j]`` is true where increment j is beyond channel c's room; a caller with a fixed
-    grid computes both once.
-    """
-    if n_steps <= 0:
-        return lo.copy()
-    gains = values[:, 1:] - values[:, :-1]
-    np.copyto(gains, -np.inf, where=beyond)
-    np.negative(gains, out=gains)  # -gains: argpartition's smallest are the largest gains
-    top = gains.ravel().argpartition(n_steps - 1)[:n_steps]
-    counts = np.bincount(top // gains.shape[1], minlength=len(lo))
-    return lo + counts * step
-
-
 @dataclass
-class _Grid:
+class SpendGrid:
     """The spend grid of one allocation: channel c may spend ``x[c, j] = lo[c] + j * step``."""
 
     lo: np.ndarray
     hi: np.ndarray
     step: float
     x: np.ndarray
-    beyond: np.ndarray  # [c, j]: increment j is beyond channel c's room
+    beyond: np.ndarray  # [c, j]: increment j is beyond channel c's room up to hi
     n_steps: int  # increments to hand out, capped by the total room
 
 
-def _grid(lo: np.ndarray, hi: np.ndarray, budget: float, increments: int) -> _Grid:
-    """The grid of ``increments`` equal steps of ``budget`` from ``lo`` up to ``hi``."""
+def spend_grid(lo: np.ndarray, hi: np.ndarray, budget: float, increments: int) -> SpendGrid:
+    """The grid of ``budget / increments`` steps from ``lo`` up to ``hi``."""
     step = budget / increments
     room = np.floor((hi - lo) / step + 1e-9).astype(np.int64)
     room_steps = room.tolist()  # a few channels: Python's max and sum are quicker
     j = np.arange(max(room_steps) + 1, dtype=float)
     n_steps = min(int((budget - lo.sum()) / step + 1e-9), sum(room_steps))
-    return _Grid(lo, hi, step, lo[:, None] + step * j, j[:-1] >= room[:, None], n_steps)
+    return SpendGrid(lo, hi, step, lo[:, None] + step * j, j[:-1] >= room[:, None], n_steps)
 
 
-def _fill(values: np.ndarray, grid: _Grid, budget: float) -> np.ndarray:
-    """Water-fill ``values`` on ``grid``, then spend any discretisation remainder."""
-    spend = _water_fill(values, grid.lo, grid.step, grid.n_steps, grid.beyond)
+def water_fill(values: np.ndarray, grid: SpendGrid, budget: float) -> np.ndarray:
+    """Greedy allocation of the grid's increments by largest marginal value.
+
+    ``values[c, j]`` is channel c's value at spend ``grid.x[c, j]``. For concave curves the
+    greedy choice is optimal. A remainder the grid cannot place goes to the channels with room.
+    """
+    spend = grid.lo.copy()
+    if grid.n_steps > 0:
+        gains = values[:, 1:] - values[:, :-1]
+        np.copyto(gains, -np.inf, where=grid.beyond)
+        np.negative(gains, out=gains)  # argpartition's smallest are then the largest gains
+        top = gains.ravel().argpartition(grid.n_steps - 1)[:grid.n_steps]
+        spend = grid.lo + np.bincount(top // gains.shape[1], minlength=len(spend)) * grid.step
     rest = budget - spend.sum()
     if rest > 1e-9:  # discretisation remainder: to the channels with room, by size of room
         spare = grid.hi - spend
@@ -119,15 +101,9 @@ def allocate(curve_value: np.ndarray, alpha: np.ndarray, k: np.ndarray, s: np.nd
 
     Spends exactly ``budget`` when ``sum(lo) <= budget <= sum(hi)``.
     """
-    return _allocate(curve_value, 1.0 - alpha, k, s, lo, hi, budget, increments)
-
-
-def _allocate(curve_value: np.ndarray, carry: np.ndarray, k: np.ndarray, s: np.ndarray,
-              lo: np.ndarray, hi: np.ndarray, budget: float, increments: int) -> np.ndarray:
-    """:func:`allocate` given ``carry = 1 - alpha`` (callers precompute it)."""
-    grid = _grid(lo, hi, budget, increments)
-    values = curve_value[:, None] * hill(grid.x / carry[:, None], k[:, None], s[:, None])
-    return _fill(values, grid, budget)
+    grid = spend_grid(lo, hi, budget, increments)
+    values = curve_value[:, None] * hill(grid.x / (1.0 - alpha[:, None]), k[:, None], s[:, None])
+    return water_fill(values, grid, budget)
 
 
 def bounds(cfg: AllocatorConfig, budget: float, n: int, previous: np.ndarray | None = None
@@ -174,9 +150,9 @@ class OracleAllocator:
         self.media = media  # the true parameters: only the oracle may read them
         self._value = media.value * media.max_conv * media.efficiency  # fixed part of the weight
         self._carry = 1.0 - media.alpha  # steady-state adstock is spend / (1 - alpha)
-        self._cached: tuple[float, _Grid, np.ndarray] | None = None
+        self._cached: tuple[float, SpendGrid, np.ndarray] | None = None
 
-    def _curves(self, budget: float) -> tuple[_Grid, np.ndarray]:
+    def _curves(self, budget: float) -> tuple[SpendGrid, np.ndarray]:
         """The spend grid for ``budget`` and the true Hill curves on it.
 
         Cached: both depend only on the budget (the curves are fixed), which rarely changes.
@@ -184,7 +160,7 @@ class OracleAllocator:
         if self._cached is None or self._cached[0] != budget:
             m = self.media
             lo, hi = bounds(self.cfg, budget, m.n)
-            grid = _grid(lo, hi, budget, self.cfg.increments)
+            grid = spend_grid(lo, hi, budget, self.cfg.increments)
             curves = hill(grid.x / self._carry[:, None], m.k[:, None], m.shape[:, None])
             self._cached = (budget, grid, curves)
         return self._cached[1], self._cached[2]
@@ -197,10 +173,10 @@ class OracleAllocator:
         weight = base
         if m.synergy is not None:
             for _ in range(self.ROUNDS_WITH_SYNERGY - 1):  # re-weight around the last allocation
-                spend = _fill(weight[:, None] * curves, grid, budget)
+                spend = water_fill(weight[:, None] * curves, grid, budget)
                 h = hill(spend / self._carry, m.k, m.shape)
                 weight = base * (1.0 + h @ m.synergy) + m.synergy @ (base * h)
-        return _fill(weight[:, None] * curves, grid, budget)
+        return water_fill(weight[:, None] * curves, grid, budget)
 
     def observe(self, report: Report) -> None:
         """The oracle needs no data."""
@@ -240,10 +216,6 @@ class LearnerAllocator:
         n_cand = len(self.cand_alpha)
         self._k_blocks = self.cand_k.reshape(n, n_alpha, -1)  # (channels, alpha, K x s)
         self._shape_blocks = self.cand_shape.reshape(n_alpha, -1)
-        # (1 - alpha, K, s) per channel and candidate: one indexing picks the drawn curves
-        self._curves = np.stack([np.broadcast_to(1.0 - self.cand_alpha, (n, n_cand)),
-                                 self.cand_k, np.broadcast_to(self.cand_shape, (n, n_cand))],
-                                axis=-1)
         self._rows = np.arange(n)
         self.adstock = np.zeros((horizon, n, n_alpha))  # per day, channel and alpha
         self.sum_conv = np.zeros(n)
@@ -286,10 +258,10 @@ class LearnerAllocator:
             draw += self.log_weights
             idx = draw.argmax(axis=1)  # Thompson draw
             scale = self.rng.gamma(self.post_shape, 1.0 / self.post_rate[self._rows, idx])
-            carry, k, s = self._curves[self._rows, idx].T
             lo, hi = bounds(self.cfg, budget, len(previous), previous)
-            spend = _allocate(self.value * view.quality * scale, carry, k, s, lo, hi, budget,
-                              self.cfg.increments)
+            spend = allocate(self.value * view.quality * scale, self.cand_alpha[idx],
+                             self.cand_k[self._rows, idx], self.cand_shape[idx], lo, hi, budget,
+                             self.cfg.increments)
         self.previous = spend / budget if budget > 0 else previous
         prior = self.adstock[day - 1] if day > 0 else 0.0
         self.adstock[day] = spend[:, None] + self.ALPHAS * prior
