@@ -59,31 +59,23 @@ def negative_binomial_ppf(u: np.ndarray, mean: np.ndarray, size: np.ndarray) -> 
     return np.where((special.betainc(size, below + 1, p) >= u) & (k > 0), below, k)
 
 
-def draw_conversions(expected: np.ndarray, u: np.ndarray, kind: np.ndarray,
-                     dispersion: np.ndarray) -> np.ndarray:
+def draw_conversions(expected: np.ndarray, u: np.ndarray, poisson: np.ndarray,
+                     negbin: np.ndarray, dispersion: np.ndarray) -> np.ndarray:
     """Realised conversions by inverse transform of uniforms ``u`` (one per channel).
 
-    Using a fixed uniform per (day, channel) keeps the noise common across setups: where two
-    setups expect the same conversions, they realise the same number.
+    ``poisson`` and ``negbin`` mark each channel's noise kind (neither: no noise). Using a fixed
+    uniform per (day, channel) keeps the noise common across setups: where two setups expect the
+    same conversions, they realise the same number.
     """
-    return _draw(expected, u, kind == 0, kind == 1, dispersion)
-
-
-def _draw(expected: np.ndarray, u: np.ndarray, poisson_kind: np.ndarray, negbin_kind: np.ndarray,
-          dispersion: np.ndarray) -> np.ndarray:
-    """:func:`draw_conversions` with the noise kinds given as masks (computed once per run)."""
     pos = expected > 0
     out = np.where(pos, expected, 0.0)
-    poisson = pos & poisson_kind
-    if poisson.any():
-        out[poisson] = poisson_ppf(u[poisson], expected[poisson])
-    negbin = pos & negbin_kind
-    if negbin.any():
-        out[negbin] = negative_binomial_ppf(u[negbin], expected[negbin], dispersion[negbin])
+    drawn = pos & poisson
+    if drawn.any():
+        out[drawn] = poisson_ppf(u[drawn], expected[drawn])
+    drawn = pos & negbin
+    if drawn.any():
+        out[drawn] = negative_binomial_ppf(u[drawn], expected[drawn], dispersion[drawn])
     return out
-
-
-NOISE_KINDS = {"poisson": 0, "negative_binomial": 1, "none": 2}
 
 
 @dataclass
@@ -114,8 +106,8 @@ class Media:
         self.value = np.array([c.value_per_conversion for c in ch])
         self.fatigue = np.array([c.fatigue_impressions for c in ch])
         self.q_min = np.array([c.quality_min for c in ch])
-        self.noise_kind = np.array([NOISE_KINDS[c.noise.kind] for c in ch])
-        self._poisson, self._negbin = self.noise_kind == 0, self.noise_kind == 1
+        self.poisson_noise = np.array([c.noise.kind == "poisson" for c in ch])
+        self.negbin_noise = np.array([c.noise.kind == "negative_binomial" for c in ch])
         self.dispersion = np.array([c.noise.dispersion for c in ch])
         self.efficiency = efficiency
         self.synergy = np.array(scenario.synergy, dtype=float) if scenario.synergy else None
@@ -167,7 +159,8 @@ class Media:
         expected = self.max_conv * self.efficiency * quality * response
         if self.synergy is not None:
             expected = expected * (1.0 + response @ self.synergy)
-        conversions = _draw(expected, u_noise, self._poisson, self._negbin, self.dispersion)
+        conversions = draw_conversions(expected, u_noise, self.poisson_noise, self.negbin_noise,
+                                       self.dispersion)
 
         impressions = spend / self.cpm * 1000.0
         per_asset = np.divide(impressions, n_live, out=np.zeros(self.n), where=has_live)
