@@ -25,7 +25,7 @@ import os
 import platform
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -344,24 +344,15 @@ class SavedResults:
     seed: int
 
 
-def _read_yaml_mapping(path: Path) -> dict[str, Any]:
-    """Read a YAML file's top-level mapping (empty if the file is missing or malformed)."""
+def _read_mapping(path: Path, parse: Callable[[str], Any],
+                  errors: tuple[type[Exception], ...]) -> dict[str, Any]:
+    """Parse a YAML or JSON file's top-level mapping (empty if missing or malformed)."""
     if not path.is_file():
         return {}
+    caught: tuple[type[Exception], ...] = (*errors, UnicodeDecodeError)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _read_json_mapping(path: Path) -> dict[str, Any]:
-    """Read a JSON file's top-level object (empty if the file is missing or malformed)."""
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = parse(path.read_text(encoding="utf-8"))
+    except caught:
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -374,8 +365,8 @@ def load_results(folder: Path) -> SavedResults:
     missing = [name for name in DATA_FILES if not (folder / name).is_file()]
     if missing:
         raise ResultsError(f"{folder}: not a results folder, missing {', '.join(missing)}")
-    scenario = _read_yaml_mapping(folder / SCENARIO_FILE)
-    prov = _read_json_mapping(folder / PROVENANCE_FILE)
+    scenario = _read_mapping(folder / SCENARIO_FILE, yaml.safe_load, (yaml.YAMLError,))
+    prov = _read_mapping(folder / PROVENANCE_FILE, json.loads, (json.JSONDecodeError,))
     summary = pd.read_csv(folder / SUMMARY_FILE)
     setups = list(dict.fromkeys(summary["setup"])) if "setup" in summary else []
     replications = prov.get("replications")
