@@ -22,7 +22,7 @@ test: $(VENV)/.installed
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check sim tests
+	$(BIN)/ruff check sim tests benchmarks
 	$(BIN)/mypy
 
 slow: $(VENV)/.installed

@@ -8,7 +8,10 @@ Run ``python benchmarks/bench.py [--quick] [--profile]`` (or ``campaign-sim benc
    engine's own ceiling) and the model's ratio to it. The target is judged against 10 processes
    of timeouts; the same loop with as many processes as the model keeps events scheduled on
    average (a heap as deep as the model's, which costs the engine more per event) is reported
-   beside it;
+   beside it. So is a logic-free twin of each replication (:class:`Twin`): the same events on the
+   same pools, replayed with none of the model's logic: what SimPy reaches on the model's own
+   event structure. The model's events per second over the twin's is the share of the model's
+   time that its events take; the rest is its logic;
 3. the wall time per content request as demand grows 1x, 3x, 10x, 30x (``demand.base_rate``
    scaled, pilot setup, the baseline's full year for every multiplier), whole and marginal (beyond
    the fixed cost of a run: building the world and the daily media loop);
@@ -54,9 +57,11 @@ if str(ROOT) not in sys.path:  # running as a script from a source tree
 
 import sim  # noqa: E402
 from sim.backends import ProcessBackend  # noqa: E402
+from sim.pools import ServerPool  # noqa: E402
+from sim.production import column  # noqa: E402
 from sim.streams import Streams  # noqa: E402
 from sim.sweep import apply, run_sweep  # noqa: E402
-from sim.world import World  # noqa: E402
+from sim.world import RunRecords, World  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 SETUPS = ("pilot", "conductor", "oracle", "scaled_silos")
@@ -136,49 +141,153 @@ def bare_loop(n_events: int, processes: int) -> tuple[int, float]:
     return env.events, time.perf_counter() - start
 
 
+Step = tuple[int, float, float, float]  # pool, hand-off days, work or review days, priority
+
+
+class Twin:
+    """A logic-free twin of one model run: the same SimPy events, none of the model's logic.
+
+    Built from a finished run, it replays every request's hand-off, work and review timeouts
+    on the same team and reviewer pools, in the same order and with the same priorities, and
+    ticks once a day as the media loop does. The decisions (reuse search, routing, logging, the
+    media step, the allocator) and the building of the world are left out, so its events per
+    second are what SimPy reaches on the model's own event structure (a process per request,
+    pools, waits): the ceiling of this model on this engine, tighter than the bare loop's.
+    """
+
+    def __init__(self, world: World, records: RunRecords):
+        ops, content, log = world.ops, world.ops.content, records.log
+        self.horizon = world.scenario.horizon_days
+        self.arrival = column(world.requests.arrival)
+        self.pools = [(t.spec.capacity, t.pool.prioritised) for t in world.teams]
+        self.pools += [(s.spec.reviewers, s.pool.prioritised) for s in world.stages]
+        first_stage = len(world.teams)
+        self.steps: list[list[Step]] = []
+        for i, t in enumerate(log.team.tolist()):
+            steps: list[Step] = []
+            self.steps.append(steps)
+            if t < 0:  # not started within the horizon
+                continue
+            how = ops.practices[ops.coordinated[i]]
+            priority = how.priority(ops.due[i], ops.value_weight[ops.channel[i]])
+            handoff = content.handoff[t][i] * how.handoff_factor
+            work = (content.adapt if log.reused[i] else content.new)[t][i]
+            steps.append((t, handoff, work, priority))
+            first = i * content.rounds
+            last = first + content.rounds - 1
+            for s in range(len(world.stages)):
+                for k in range(first, last + 1):
+                    steps.append((first_stage + s, 0.0, content.review[s][k], priority))
+                    if not content.sent_back[s][k] or k == last:
+                        break
+                    steps.append((t, handoff, work * ops.revision_work, priority))
+
+    def run(self, env: simpy.Environment) -> np.ndarray:
+        """Replay on ``env`` to the horizon; the day each request finished (NaN if it did not)."""
+        pools = [ServerPool(env, capacity, prioritised) for capacity, prioritised in self.pools]
+        finish = np.full(len(self.steps), np.nan)
+
+        def request(i: int) -> Any:
+            for pool_index, handoff, days, priority in self.steps[i]:
+                if handoff > 0:
+                    yield env.timeout(handoff)
+                pool = pools[pool_index]
+                turn = pool.acquire(priority)
+                if turn is not None:
+                    yield turn
+                yield env.timeout(days)
+                pool.release()
+            finish[i] = env.now
+
+        def arrivals() -> Any:
+            for i, t in enumerate(self.arrival):
+                if t > env.now:
+                    yield env.timeout(t - env.now)
+                env.process(request(i))
+
+        def days() -> Any:
+            for _ in range(self.horizon):
+                yield env.timeout(1.0)
+
+        env.process(arrivals())
+        env.process(days())
+        env.run(until=float(self.horizon))
+        return finish
+
+
+def model_twin(scenario: sim.Scenario, setup: str, replication: int, seed: int = 0) -> Twin:
+    """The logic-free twin of one replication (the model is run once, untimed, to build it)."""
+    world = World(scenario, scenario.levers(setup), Streams(seed, replication))
+    return Twin(world, world.run())
+
+
+def timed_twin(twin: Twin) -> tuple[int, float]:
+    """(events, wall seconds) of one replay of ``twin`` on a counting environment."""
+    env = CountingEnvironment()
+    gc.collect()
+    start = time.perf_counter()
+    twin.run(env)
+    return env.events, time.perf_counter() - start
+
+
 def bench_model(scenario: sim.Scenario, replications: int, depth_processes: int,
                 bare_events: int = 400_000) -> dict[str, Any]:
-    """Model and bare-loop events per second, timed back to back in each of REPEATS rounds.
+    """Model, logic-free twin and bare-loop events per second, timed back to back in rounds.
 
-    Each round times every baseline replication once and the bare loops once, so a slow spell
-    of the machine weighs on both sides of the ratio; the ratio is the median over rounds.
-    Absolute figures are each run's fastest round.
+    Each of REPEATS rounds times every baseline replication once, its twin once and the bare
+    loops once, so a slow spell of the machine weighs on both sides of each ratio; ratios are
+    medians over rounds. Absolute figures are each run's fastest round.
     """
-    walls: dict[tuple[str, int], list[float]] = {}
+    runs = [(setup, r) for setup in SETUPS for r in range(replications)]
+    twins = {run: model_twin(scenario, *run) for run in runs}
+    walls: dict[tuple[str, int], list[float]] = {run: [] for run in runs}
+    twin_walls: dict[tuple[str, int], list[float]] = {run: [] for run in runs}
     events: dict[tuple[str, int], int] = {}
     bare: dict[int, list[tuple[int, float]]] = {10: [], depth_processes: []}
-    ratios: dict[int, list[float]] = {p: [] for p in bare}
+    ratios: dict[str, list[float]] = {"twin_vs_bare": [], "model_vs_twin": []}
+    ratios.update({f"bare_{p}": [] for p in bare})
     for _ in range(REPEATS):
         for p in bare:
             bare[p].append(bare_loop(bare_events, p))
-        round_events = round_wall = 0.0
-        for setup in SETUPS:
-            for r in range(replications):
-                ev, sec, _ = timed_run(scenario, setup, r)
-                walls.setdefault((setup, r), []).append(sec)
-                events[setup, r] = ev
-                round_events, round_wall = round_events + ev, round_wall + sec
+        model_wall = twin_wall = 0.0
+        for run in runs:
+            ev, sec, _ = timed_run(scenario, *run)
+            twin_ev, twin_sec = timed_twin(twins[run])
+            if twin_ev != ev:  # the twin must replay the model's events, or it proves nothing
+                raise RuntimeError(f"the twin of {run} replays {twin_ev} events, the model {ev}")
+            events[run] = ev
+            walls[run].append(sec)
+            twin_walls[run].append(twin_sec)
+            model_wall, twin_wall = model_wall + sec, twin_wall + twin_sec
+        round_events = sum(events.values())
         for p in bare:
-            ev, sec = bare[p][-1]
-            ratios[p].append((round_events / round_wall) / (ev / sec))
-    per_setup = {}
-    for setup in SETUPS:
-        e = sum(events[setup, r] for r in range(replications))
-        w = sum(min(walls[setup, r]) for r in range(replications))
-        per_setup[setup] = {"events_per_replication": e / replications,
-                            "wall_s_per_replication": w / replications, "events_per_s": e / w}
-    e_all = sum(events.values())
-    w_all = sum(min(v) for v in walls.values())
-    runs = replications * len(SETUPS)
+            bare_rate = bare[p][-1][0] / bare[p][-1][1]
+            ratios[f"bare_{p}"].append(round_events / model_wall / bare_rate)
+        ratios["twin_vs_bare"].append(round_events / twin_wall / (bare[10][-1][0] /
+                                                                   bare[10][-1][1]))
+        ratios["model_vs_twin"].append(twin_wall / model_wall)
+
+    def rates(selected: list[tuple[str, int]], wall_of: dict[tuple[str, int], list[float]]
+              ) -> dict[str, float]:
+        e = sum(events[run] for run in selected)
+        w = sum(min(wall_of[run]) for run in selected)
+        return {"events_per_replication": e / len(selected),
+                "wall_s_per_replication": w / len(selected), "events_per_s": e / w}
 
     def bare_figures(p: int) -> dict[str, Any]:
         ev, sec = bare[p][0][0], min(w for _, w in bare[p])
         return {"processes": p, "events": ev, "wall_s": sec, "events_per_s": ev / sec,
-                "model_ratio_by_round": ratios[p], "model_ratio": float(np.median(ratios[p]))}
+                "model_ratio_by_round": ratios[f"bare_{p}"],
+                "model_ratio": float(np.median(ratios[f"bare_{p}"]))}
 
-    return {"replications_per_setup": replications, "rounds": REPEATS,
-            "events_per_replication": e_all / runs, "wall_s_per_replication": w_all / runs,
-            "events_per_s": e_all / w_all, "per_setup": per_setup,
+    return {"replications_per_setup": replications, "rounds": REPEATS, **rates(runs, walls),
+            "per_setup": {setup: rates([run for run in runs if run[0] == setup], walls)
+                          for setup in SETUPS},
+            "twin": {**rates(runs, twin_walls),
+                     "twin_vs_bare_by_round": ratios["twin_vs_bare"],
+                     "twin_vs_bare": float(np.median(ratios["twin_vs_bare"])),
+                     "model_vs_twin_by_round": ratios["model_vs_twin"],
+                     "model_vs_twin": float(np.median(ratios["model_vs_twin"]))},
             "bare": bare_figures(10), "bare_model_depth": bare_figures(depth_processes)}
 
 
@@ -341,6 +450,10 @@ def check_targets(fig: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "met": None},
         "model_vs_bare": {"value": ratio, "target": ">= 0.5",
                           "met": ratio >= TARGETS["model_vs_bare"]},
+        "twin_vs_bare": {"value": fig["model"]["twin"]["twin_vs_bare"],
+                         "target": "none (ceiling)", "met": None},
+        "model_vs_twin": {"value": fig["model"]["twin"]["model_vs_twin"],
+                          "target": "none (logic cost)", "met": None},
         "cost_per_request_drift": {"value": drift, "target": "|x| <= 0.20",
                                    "met": abs(drift) <= TARGETS["cost_per_request_drift"]},
         "speedup_2_over_1": {"value": fig["speedup"]["speedup"], "target": ">= 1.7",
@@ -379,6 +492,14 @@ def format_report(fig: dict[str, Any]) -> str:
                         (m["bare_model_depth"], "as many processes as the model's mean queue")):
         lines.append(f"  {label} ({bare['processes']}): {bare['events_per_s']:>11,.0f} events/s,"
                      f" model / loop {bare['model_ratio']:.3f}")
+    tw = m["twin"]
+    lines += [
+        "logic-free twin of each replication (the same events on the same pools, replayed without "
+        "the model's logic; fastest round):",
+        f"  {tw['events_per_s']:>11,.0f} events/s, {tw['wall_s_per_replication']:.3f} s per "
+        f"replication; twin / 10-process loop {tw['twin_vs_bare']:.3f}, model / twin "
+        f"{tw['model_vs_twin']:.3f}",
+    ]
     lines += [
         "",
         f"cost per request as demand grows (pilot, {d['horizon_days']} days, "

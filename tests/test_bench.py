@@ -13,7 +13,12 @@ import os
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
+
+import sim
+from sim.streams import Streams
+from sim.world import World
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +44,8 @@ def test_benchmark_reports_its_figures() -> None:
     assert set(fig["targets"]) == {"model_vs_bare", "cost_per_request_drift",
                                    "cost_per_request_drift_fixed_capacity",
                                    "cost_per_request_drift_whole_run",
-                                   "speedup_2_over_1", "baseline_4x100_s"}
+                                   "speedup_2_over_1", "baseline_4x100_s",
+                                   "twin_vs_bare", "model_vs_twin"}
 
 
 def test_counting_environment_counts_every_event() -> None:
@@ -53,3 +59,18 @@ def test_counting_environment_counts_every_event() -> None:
     env.process(tick(env, 5))
     env.run()
     assert env.events == 7  # process start (Initialize), 5 timeouts, process end
+
+
+@pytest.mark.parametrize("setup", ["pilot", "conductor"])
+def test_twin_replays_the_model_run_exactly(setup: str) -> None:
+    """The logic-free twin yields the model's events: as many, and every request ends alike."""
+    bench = load_bench()
+    scenario = sim.load_scenario(bench.BASELINE)
+    env = bench.CountingEnvironment()
+    world = World(scenario, scenario.levers(setup), Streams(3, 1), env=env)
+    records = world.run()
+    twin_env = bench.CountingEnvironment()
+    finish = bench.Twin(world, records).run(twin_env)
+    assert twin_env.events == env.events
+    assert np.isfinite(finish).sum() > 1000  # most requests finish within the year
+    np.testing.assert_array_equal(finish, records.log.finish)
