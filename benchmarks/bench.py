@@ -234,14 +234,17 @@ def bench_model(scenario: sim.Scenario, replications: int, depth_processes: int,
                 bare_events: int = 400_000) -> dict[str, Any]:
     """Model, logic-free twin and bare-loop events per second, timed back to back in rounds.
 
-    Each of REPEATS rounds times every baseline replication once, its twin once and the bare
-    loops once, so a slow spell of the machine weighs on both sides of each ratio; ratios are
-    medians over rounds. Absolute figures are each run's fastest round.
+    Each of REPEATS rounds times every baseline replication once, its twin once, the same
+    replication with ~no requests once (the fixed cost: building the world, the daily media and
+    allocator step) and the bare loops once, so a slow spell of the machine weighs on both sides
+    of each ratio; ratios are medians over rounds. Absolute figures are each run's fastest round.
     """
     runs = [(setup, r) for setup in SETUPS for r in range(replications)]
     twins = {run: model_twin(scenario, *run) for run in runs}
+    idle = scaled(scenario, 1e-6, capacity=False)
     walls: dict[tuple[str, int], list[float]] = {run: [] for run in runs}
     twin_walls: dict[tuple[str, int], list[float]] = {run: [] for run in runs}
+    fixed_walls: dict[tuple[str, int], list[float]] = {run: [] for run in runs}
     events: dict[tuple[str, int], int] = {}
     bare: dict[int, list[tuple[int, float]]] = {10: [], depth_processes: []}
     ratios: dict[str, list[float]] = {"twin_vs_bare": [], "model_vs_twin": []}
@@ -258,6 +261,7 @@ def bench_model(scenario: sim.Scenario, replications: int, depth_processes: int,
             events[run] = ev
             walls[run].append(sec)
             twin_walls[run].append(twin_sec)
+            fixed_walls[run].append(timed_run(idle, *run)[1])
             model_wall, twin_wall = model_wall + sec, twin_wall + twin_sec
         round_events = sum(events.values())
         for p in bare:
@@ -274,14 +278,24 @@ def bench_model(scenario: sim.Scenario, replications: int, depth_processes: int,
         return {"events_per_replication": e / len(selected),
                 "wall_s_per_replication": w / len(selected), "events_per_s": e / w}
 
+    def split(selected: list[tuple[str, int]]) -> dict[str, float]:
+        """Rates, and a run's wall time split into events (the twin), fixed cost and the rest."""
+        out = rates(selected, walls)
+        out["twin_s_per_replication"] = rates(selected, twin_walls)["wall_s_per_replication"]
+        out["fixed_s_per_replication"] = rates(selected, fixed_walls)["wall_s_per_replication"]
+        out["requests_s_per_replication"] = (out["wall_s_per_replication"]
+                                             - out["twin_s_per_replication"]
+                                             - out["fixed_s_per_replication"])
+        return out
+
     def bare_figures(p: int) -> dict[str, Any]:
         ev, sec = bare[p][0][0], min(w for _, w in bare[p])
         return {"processes": p, "events": ev, "wall_s": sec, "events_per_s": ev / sec,
                 "model_ratio_by_round": ratios[f"bare_{p}"],
                 "model_ratio": float(np.median(ratios[f"bare_{p}"]))}
 
-    return {"replications_per_setup": replications, "rounds": REPEATS, **rates(runs, walls),
-            "per_setup": {setup: rates([run for run in runs if run[0] == setup], walls)
+    return {"replications_per_setup": replications, "rounds": REPEATS, **split(runs),
+            "per_setup": {setup: split([run for run in runs if run[0] == setup])
                           for setup in SETUPS},
             "twin": {**rates(runs, twin_walls),
                      "twin_vs_bare_by_round": ratios["twin_vs_bare"],
@@ -476,15 +490,18 @@ def format_report(fig: dict[str, Any]) -> str:
         "wall times)",
         "",
         f"baseline replication ({m['replications_per_setup']} per setup, 4 setups, 364 days; "
-        f"fastest of {m['rounds']} rounds each):",
-        f"  {'setup':<14}{'events':>10}{'wall s':>9}{'events/s':>11}",
+        f"fastest of {m['rounds']} rounds each). Where a run's time goes: 'events' is its twin "
+        "(SimPy replaying its events), 'fixed' a run with ~no requests (building the world, the "
+        "daily media and allocator step), 'requests' the rest (reuse, routing, logging):",
+        f"  {'setup':<14}{'events':>10}{'wall s':>9}{'events/s':>11}"
+        f"{'events s':>10}{'fixed s':>9}{'requests s':>12}",
     ]
-    for name, s in m["per_setup"].items():
+    for name, s in (*m["per_setup"].items(), ("all", m)):
         lines.append(f"  {name:<14}{s['events_per_replication']:>10,.0f}"
-                     f"{s['wall_s_per_replication']:>9.3f}{s['events_per_s']:>11,.0f}")
+                     f"{s['wall_s_per_replication']:>9.3f}{s['events_per_s']:>11,.0f}"
+                     f"{s['twin_s_per_replication']:>10.3f}{s['fixed_s_per_replication']:>9.3f}"
+                     f"{s['requests_s_per_replication']:>12.3f}")
     lines += [
-        f"  {'all':<14}{m['events_per_replication']:>10,.0f}{m['wall_s_per_replication']:>9.3f}"
-        f"{m['events_per_s']:>11,.0f}",
         "bare SimPy loop of timeouts (fastest round; the ratio is the median over rounds of "
         "the model and the loop timed back to back):",
     ]
