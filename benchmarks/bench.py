@@ -264,11 +264,10 @@ def bench_model(scenario: sim.Scenario, replications: int, depth_processes: int,
             fixed_walls[run].append(timed_run(idle, *run)[1])
             model_wall, twin_wall = model_wall + sec, twin_wall + twin_sec
         round_events = sum(events.values())
+        bare_rate = {p: bare[p][-1][0] / bare[p][-1][1] for p in bare}
         for p in bare:
-            bare_rate = bare[p][-1][0] / bare[p][-1][1]
-            ratios[f"bare_{p}"].append(round_events / model_wall / bare_rate)
-        ratios["twin_vs_bare"].append(round_events / twin_wall / (bare[10][-1][0] /
-                                                                   bare[10][-1][1]))
+            ratios[f"bare_{p}"].append(round_events / model_wall / bare_rate[p])
+        ratios["twin_vs_bare"].append(round_events / twin_wall / bare_rate[10])
         ratios["model_vs_twin"].append(twin_wall / model_wall)
 
     def rates(selected: list[tuple[str, int]], wall_of: dict[tuple[str, int], list[float]]
