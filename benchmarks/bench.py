@@ -270,22 +270,22 @@ def bench_model(scenario: sim.Scenario, replications: int, depth_processes: int,
         ratios["twin_vs_bare"].append(round_events / twin_wall / bare_rate[10])
         ratios["model_vs_twin"].append(twin_wall / model_wall)
 
+    def wall(selected: list[tuple[str, int]], wall_of: dict[tuple[str, int], list[float]]
+             ) -> float:
+        """Fastest wall time per replication over ``selected``."""
+        return sum(min(wall_of[run]) for run in selected) / len(selected)
+
     def rates(selected: list[tuple[str, int]], wall_of: dict[tuple[str, int], list[float]]
               ) -> dict[str, float]:
-        e = sum(events[run] for run in selected)
-        w = sum(min(wall_of[run]) for run in selected)
-        return {"events_per_replication": e / len(selected),
-                "wall_s_per_replication": w / len(selected), "events_per_s": e / w}
+        e, w = sum(events[run] for run in selected) / len(selected), wall(selected, wall_of)
+        return {"events_per_replication": e, "wall_s_per_replication": w, "events_per_s": e / w}
 
     def split(selected: list[tuple[str, int]]) -> dict[str, float]:
         """Rates, and a run's wall time split into events (the twin), fixed cost and the rest."""
         out = rates(selected, walls)
-        out["twin_s_per_replication"] = rates(selected, twin_walls)["wall_s_per_replication"]
-        out["fixed_s_per_replication"] = rates(selected, fixed_walls)["wall_s_per_replication"]
-        out["requests_s_per_replication"] = (out["wall_s_per_replication"]
-                                             - out["twin_s_per_replication"]
-                                             - out["fixed_s_per_replication"])
-        return out
+        twin, fixed = wall(selected, twin_walls), wall(selected, fixed_walls)
+        return {**out, "twin_s_per_replication": twin, "fixed_s_per_replication": fixed,
+                "requests_s_per_replication": out["wall_s_per_replication"] - twin - fixed}
 
     def bare_figures(p: int) -> dict[str, Any]:
         ev, sec = bare[p][0][0], min(w for _, w in bare[p])
