@@ -366,7 +366,8 @@ class Scenario(Model):
         if setup in BUILTIN_SETUPS:
             return BUILTIN_SETUPS[setup]
         known = sorted(set(self.setup_names) | set(BUILTIN_SETUPS))
-        raise ScenarioError([Problem("setup", f"unknown setup {setup!r}", f"known: {known}")])
+        rule = f"unknown setup {setup!r} (known: {', '.join(known)})"
+        raise ScenarioError([Problem("setup", rule)])
 
     def to_dict(self) -> dict[str, Any]:
         """Every field, defaults filled in, as plain data (YAML-ready)."""

@@ -115,7 +115,8 @@ def test_event_loop_never_touches_pandas(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_unknown_setup_is_a_scenario_error() -> None:
-    with pytest.raises(sim.ScenarioError, match="unknown setup 'nope'"):
+    message = r"^setup: unknown setup 'nope' \(known: conductor, oracle, pilot, scaled_silos\)$"
+    with pytest.raises(sim.ScenarioError, match=message):
         sim.run(_small(), "nope")
 
 
