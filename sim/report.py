@@ -107,7 +107,7 @@ SHORT_LABELS: dict[str, str] = {
 }
 
 PLOT_TITLES: dict[str, str] = {
-    "cumulative_net_contribution": "Cumulative media net contribution",
+    "cumulative_net_contribution": "Cumulative net contribution",
     "spend_allocation": "Daily spend allocation by channel",
     "lead_time": "Content lead time",
     "backlog": "Open backlog of content requests",
@@ -564,20 +564,9 @@ def _table_reading(ctx: _Context) -> str:
 
 
 def _reading_cumulative(ctx: _Context) -> str | None:
-    if not (ctx.has("revenue") and ctx.has("media_spend")):
-        return _lead_sentence(ctx, "net_contribution", True, "highest net contribution")
-    net = {s: ctx.mean("revenue", s) - ctx.mean("media_spend", s) for s in ctx.setups}
-    finite = [s for s in ctx.setups if math.isfinite(net[s])]
-    if not finite:
-        return None
-    best = max(finite, key=lambda s: net[s])
-    text = (f"By the horizon {best} has accumulated the most media net contribution "
-            f"(revenue - media spend), {ctx.value('revenue', net[best])} per replication")
-    if ctx.reference is not None and best != ctx.reference:
-        gap = ctx.diff("revenue", best)[0] - ctx.diff("media_spend", best)[0]
-        text += (f" (paired difference {best} - {ctx.reference}: "
-                 f"{ctx.value('revenue', gap, signed=True)})")
-    return text + "."
+    """The curves end at each setup's net contribution (media, production and platform)."""
+    return _lead_sentence(ctx, "net_contribution", True,
+                          "highest net contribution at the horizon, where the curves end")
 
 
 def _reading_spend(ctx: _Context) -> str | None:

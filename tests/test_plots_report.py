@@ -367,6 +367,13 @@ def test_cumulative_net_ends_at_the_summary_net_contribution() -> None:
     expected = c.summary.set_index(["setup", "replication"])["net_contribution"]
     np.testing.assert_allclose(cum.iloc[:, -1].to_numpy(), expected.loc[cum.index].to_numpy(),
                                rtol=1e-9)
+    # the figure's reading is about where the curves end, not about media alone
+    ends = cum.iloc[:, -1].groupby(level="setup").mean()
+    leader = str(ends.idxmax())
+    reading = plot_reading("cumulative_net_contribution", comparison_table(c.summary),
+                           reference="pilot", currency="EUR")
+    assert reading.startswith(f"{leader} has the highest net contribution at the horizon")
+    assert f"{ends[leader]:,.0f} EUR" in reading
 
 
 def test_daily_means_and_revenue_by_channel(
