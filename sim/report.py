@@ -4,7 +4,9 @@
 intervals per (metric, setup), plus the paired difference of each setup against a reference setup
 (paired by ``replication``: the same replication index is the same random world).
 ``terminal_table`` renders it for a terminal and ``write_report`` writes ``report.md`` with the
-table, the plots and one line of plain-language reading under each.
+table, the plots and one line of plain-language reading under each. ``regret_table`` pairs every
+setup with the oracle instead, which spends on the true response curves: its differences are the
+regret of each setup's operating model.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import pandas as pd
 from sim.stats import Estimate, mean_ci, paired_difference
 
 DEFAULT_REFERENCE = "pilot"
+ORACLE = "oracle"
+REGRET_METRICS: tuple[str, ...] = ("revenue", "net_contribution")
 
 MAIN_METRICS: tuple[str, ...] = (
     "net_contribution",
@@ -213,6 +217,18 @@ def comparison_table(
     table["n"] = table["n"].astype(int)
     table.attrs["reference"] = reference if has_reference else None
     return table
+
+
+def regret_table(summary: pd.DataFrame) -> pd.DataFrame | None:
+    """The comparison against the oracle on revenue and net contribution (None without it).
+
+    ``diff_*`` is then ``setup - oracle``, replication by replication: the regret, negative where
+    a setup falls short of the oracle.
+    """
+    if ORACLE not in set(summary["setup"]):
+        return None
+    metrics = [m for m in REGRET_METRICS if m in summary.columns]
+    return comparison_table(summary, reference=ORACLE, metrics=metrics) if metrics else None
 
 
 def infer_reference(comparison: pd.DataFrame, reference: str | None = None) -> str | None:
@@ -692,6 +708,28 @@ def _relative(path: Path, start: Path) -> str:
         return Path(path).as_posix()
 
 
+def _regret_section(regret: pd.DataFrame, currency: str | None) -> list[str]:
+    """The regret table and the share of the oracle's result each setup reaches."""
+    ctx = _context(regret, ORACLE, currency)
+    metric = "revenue" if ctx.has("revenue") else "net_contribution"
+    best = ctx.mean(metric, ORACLE)
+    shares = [f"{s} {ctx.mean(metric, s) / best:.1%}" for s in ctx.setups
+              if s != ORACLE and best]
+    reading = (f"share of the oracle's {metric_label(metric)} reached: {', '.join(shares)}."
+               if shares else "no setup to compare with the oracle.")
+    return [
+        "## Regret against the oracle",
+        "",
+        "The oracle knows the true response curves and spends the optimal allocation on them; "
+        "each setup's paired difference against it is its regret.",
+        "",
+        markdown_table(regret, reference=ORACLE, currency=currency),
+        "",
+        f"*Reading:* {reading[0].upper()}{reading[1:]}",
+        "",
+    ]
+
+
 def write_report(
     out_dir: Path,
     scenario_name: str,
@@ -702,6 +740,7 @@ def write_report(
     *,
     reference: str | None = None,
     currency: str | None = None,
+    regret: pd.DataFrame | None = None,
 ) -> Path:
     """Write ``out_dir/report.md``: the comparison table and each plot, each with a reading.
 
@@ -709,7 +748,8 @@ def write_report(
     the reference, bold when its CI excludes zero); each plot is linked by a path relative to
     ``out_dir``. Under the table and under every plot is one line of plain-language reading
     computed from ``comparison``. ``reference`` defaults to :func:`infer_reference`;
-    ``currency``, if given, labels money. Returns the path of the report.
+    ``currency``, if given, labels money; ``regret``, a :func:`regret_table`, adds a section on
+    each setup's regret against the oracle. Returns the path of the report.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -736,6 +776,8 @@ def write_report(
     ]
     if ctx.reference is not None:
         lines += ["Bold: the 95% CI of the paired difference excludes zero.", ""]
+    if regret is not None and ctx.reference != ORACLE:  # else the main table shows the regret
+        lines += _regret_section(regret, currency)
     if plots:
         lines += ["## Figures", ""]
     for name, path in plots.items():
@@ -766,6 +808,7 @@ __all__ = [
     "markdown_table",
     "ordered_setups",
     "plot_reading",
+    "regret_table",
     "table_reading",
     "terminal_table",
     "write_report",

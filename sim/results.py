@@ -278,7 +278,7 @@ def render(
     one per plot).
     """
     from sim.plots import make_plots
-    from sim.report import comparison_table, write_report
+    from sim.report import comparison_table, regret_table, write_report
 
     table = comparison_table(summary, reference=reference)
     comparison_path = folder / COMPARISON_FILE
@@ -287,6 +287,7 @@ def render(
     report = write_report(
         folder, scenario_name, table, plots, replications, seed,
         reference=reference, currency=currency,
+        regret=regret_table(summary),
     )
     return table, {"comparison": comparison_path, "report": Path(report), **plots}
 

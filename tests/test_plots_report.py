@@ -35,6 +35,7 @@ from sim.report import (
     infer_reference,
     number_format,
     plot_reading,
+    regret_table,
     terminal_table,
     write_report,
 )
@@ -443,6 +444,36 @@ def test_report_reading_follows_the_data(summary: pd.DataFrame, tmp_path: Path) 
     reading = next(line for line in text.splitlines() if line.startswith("*Reading:*"))
     assert "conductor has the highest net contribution" in reading
     assert "excludes zero" in reading
+
+
+def test_regret_is_the_paired_shortfall_against_the_oracle(summary: pd.DataFrame) -> None:
+    regret = regret_table(summary)
+    assert regret is not None
+    assert list(dict.fromkeys(regret["metric"])) == ["revenue", "net_contribution"]
+    wide = summary.pivot(index="replication", columns="setup", values="net_contribution")
+    gap = wide["conductor"] - wide["oracle"]
+    r = row(regret, "net_contribution", "conductor")
+    assert r["diff_mean"] == pytest.approx(gap.mean())
+    assert r["diff_mean"] == pytest.approx((CONDUCTOR_GAIN - ORACLE_GAIN).mean())
+    assert regret_table(summary[summary["setup"] != "oracle"]) is None
+
+
+def test_report_shows_the_regret_against_the_oracle(summary: pd.DataFrame, tmp_path: Path
+                                                    ) -> None:
+    regret = regret_table(summary)
+    text = write_report(tmp_path, "toy", comparison_table(summary), {}, REPS, 1,
+                        regret=regret).read_text()
+    assert "## Regret against the oracle" in text
+    assert "paired difference vs oracle [95% CI]" in text
+    revenue = summary.groupby("setup")["revenue"].mean()
+    reading = next(line for line in text.split("## Regret")[1].splitlines()
+                   if line.startswith("*Reading:*"))
+    assert f"pilot {revenue['pilot'] / revenue['oracle']:.1%}" in reading
+    assert f"conductor {revenue['conductor'] / revenue['oracle']:.1%}" in reading
+    # with the oracle as the reference, the main table already is the regret
+    as_reference = write_report(tmp_path, "toy", comparison_table(summary, reference="oracle"),
+                                {}, REPS, 1, reference="oracle", regret=regret).read_text()
+    assert "## Regret against the oracle" not in as_reference
 
 
 def test_report_without_reference(summary: pd.DataFrame, tmp_path: Path) -> None:
