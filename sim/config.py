@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sim.distributions import Deterministic, Distribution, LogNormal
 from sim.setups import BUILTIN_SETUPS, Levers, SetupSpec
@@ -23,11 +30,24 @@ Positive = Annotated[float, Field(gt=0)]
 
 
 class CrossReferenceError(ValueError):
-    """Rules that relate several fields, each as "path: rule"."""
+    """Rules that relate several fields, each as (path, rule, value given or None)."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[tuple[str, str, Any]]):
         self.problems = problems
-        super().__init__("; ".join(problems))
+        super().__init__("; ".join(f"{path}: {rule}" for path, rule, _ in problems))
+
+
+def _repeated(names: list[str]) -> list[str]:
+    """Names given more than once, each once, in order."""
+    return list(dict.fromkeys(n for i, n in enumerate(names) if n in names[:i]))
+
+
+def _shape(matrix: list[list[float]]) -> str:
+    """``"rows x columns"``, or the length of each row when they differ."""
+    lengths = [len(row) for row in matrix]
+    if len(set(lengths)) > 1:
+        return f"{len(matrix)} rows of lengths {lengths}"
+    return f"{len(matrix)} x {lengths[0] if lengths else 0}"
 
 
 class Model(BaseModel):
@@ -195,7 +215,8 @@ class Approvals(Model):
 class Platform(Model):
     """The coordination platform the conductor runs on."""
 
-    monthly_cost: NonNegative = Field(0.0, description="in currency per month (30.4 days)")
+    monthly_cost: NonNegative = Field(
+        0.0, description="in currency per month (365.25 / 12 = 30.4375 days)")
     ramp_up_days: NonNegative = Field(
         0.0, description="days over which content work migrates onto the platform"
     )
@@ -245,7 +266,8 @@ class Scenario(Model):
     """A complete, validated scenario."""
 
     name: str = Field("scenario", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$",
-                      description="names the results folder: letters, digits, _ . -")
+                      description="names the results folder: letters, digits, _ . - "
+                      "(not only dots)")
     currency: str = Field("EUR", description="label for every amount of money")
     horizon_days: int = Field(364, ge=1, le=3650, description="simulated days")
     budget: Budget = Field(description="the media budget")
@@ -265,83 +287,102 @@ class Scenario(Model):
         description="setups to compare: built-in names or {name, base, levers} overrides",
     )
 
+    @field_validator("name")
+    @classmethod
+    def _not_only_dots(cls, name: str) -> str:
+        if not name.strip("."):
+            raise ValueError("must not be only dots ('.' and '..' are not folder names)")
+        return name
+
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
-        problems: list[str] = []
+        problems: list[tuple[str, str, Any]] = []
+
+        def add(path: str, rule: str, value: Any = None) -> None:
+            problems.append((path, rule, value))
+
         fmt = set(self.formats.names)
         n = len(self.formats.names)
         m = self.formats.compatibility
+        if _repeated(self.formats.names):
+            add("formats.names", "format names must be unique", _repeated(self.formats.names))
         if len(m) != n or any(len(row) != n for row in m):
-            problems.append(
-                f"formats.compatibility: must be {n} x {n}, one row and column per format")
+            add("formats.compatibility", f"must be {n} x {n}, one row and column per format",
+                _shape(m))
         chan = [c.name for c in self.channels]
-        if len(set(chan)) != len(chan):
-            problems.append("channels: channel names must be unique")
+        if _repeated(chan):
+            add("channels", "channel names must be unique", _repeated(chan))
         for i, c in enumerate(self.channels):
             for f in c.formats:
                 if f not in fmt:
-                    problems.append(f"channels.{i}.formats: unknown format {f!r}")
+                    add(f"channels.{i}.formats", f"unknown format {f!r}")
             if c.format_weights is not None and len(c.format_weights) != len(c.formats):
-                problems.append(f"channels.{i}.format_weights: needs one weight per format")
-        if abs(sum(c.plan_share for c in self.channels) - 1.0) > 1e-6:
-            problems.append("channels: plan_share values must add up to 1")
+                add(f"channels.{i}.format_weights",
+                    f"needs one weight per format ({len(c.formats)})", len(c.format_weights))
+        total = sum(c.plan_share for c in self.channels)
+        if abs(total - 1.0) > 1e-6:
+            add("channels", "plan_share values must add up to 1", round(total, 9))
         if self.synergy is not None:
             k = len(chan)
             if len(self.synergy) != k or any(len(r) != k for r in self.synergy):
-                problems.append(f"synergy: must be {k} x {k}, one row and column per channel")
+                add("synergy", f"must be {k} x {k}, one row and column per channel",
+                    _shape(self.synergy))
             elif any(self.synergy[i][i] != 0 for i in range(k)):
-                problems.append("synergy: the diagonal must be 0 (a channel does not lift itself)")
+                add("synergy", "the diagonal must be 0 (a channel does not lift itself)",
+                    [self.synergy[i][i] for i in range(k)])
         for key in self.demand.channel_mix:
             if key not in chan:
-                problems.append(f"demand.channel_mix.{key}: unknown channel")
+                add(f"demand.channel_mix.{key}", "unknown channel")
         if self.demand.shape == "step" and self.demand.step_day is None:
-            problems.append("demand.step_day: required when demand.shape is 'step'")
+            add("demand.step_day", "required when demand.shape is 'step'")
         if self.demand.step_day is not None and self.demand.step_day > self.horizon_days:
-            problems.append("demand.step_day: must lie within the horizon")
+            add("demand.step_day", f"must lie within the horizon ({self.horizon_days} days)",
+                self.demand.step_day)
         names = [a.name for a in self.agencies]
-        if len(set(names)) != len(names):
-            problems.append("agencies: agency names must be unique")
+        if _repeated(names):
+            add("agencies", "agency names must be unique", _repeated(names))
         bound: dict[str, str] = {}
         for i, a in enumerate(self.agencies):
             for f in a.formats:
                 if f not in fmt:
-                    problems.append(f"agencies.{i}.formats: unknown format {f!r}")
+                    add(f"agencies.{i}.formats", f"unknown format {f!r}")
             for cname in a.channels:
                 if cname not in chan:
-                    problems.append(f"agencies.{i}.channels: unknown channel {cname!r}")
+                    add(f"agencies.{i}.channels", f"unknown channel {cname!r}")
                 elif cname in bound:
-                    problems.append(
-                        f"agencies.{i}.channels: {cname!r} is already bound to {bound[cname]!r}")
+                    add(f"agencies.{i}.channels",
+                        f"{cname!r} is already bound to {bound[cname]!r}")
                 else:
                     bound[cname] = a.name
         for i, c in enumerate(self.channels):
             if c.name not in bound:
-                problems.append(f"channels.{i}: channel {c.name!r} is bound to no agency")
+                add(f"channels.{i}", f"channel {c.name!r} is bound to no agency")
                 continue
             agency = self.agencies[names.index(bound[c.name])]
             missing = [f for f in c.formats if f not in agency.formats]
             if missing:
-                problems.append(
-                    f"channels.{i}.formats: agency {agency.name!r} cannot produce {missing}"
-                )
+                add(f"channels.{i}.formats", f"agency {agency.name!r} cannot produce {missing}")
         for cname in self.allocator.ai_pilot_channels:
             if cname not in chan:
-                problems.append(f"allocator.ai_pilot_channels: unknown channel {cname!r}")
+                add("allocator.ai_pilot_channels", f"unknown channel {cname!r}")
         if self.allocator.min_share * len(chan) > 1 + 1e-9:
-            problems.append("allocator.min_share: channels x min_share must not exceed 1")
+            add("allocator.min_share",
+                f"channels ({len(chan)}) x min_share must not exceed 1", self.allocator.min_share)
         if self.allocator.max_share * len(chan) < 1 - 1e-9:
-            problems.append("allocator.max_share: channels x max_share must reach 1")
+            add("allocator.max_share",
+                f"channels ({len(chan)}) x max_share must reach 1", self.allocator.max_share)
         setup_names: list[str] = []
         for i, s in enumerate(self.setups):
             sname = s if isinstance(s, str) else s.name
             if isinstance(s, str) and s not in BUILTIN_SETUPS:
-                problems.append(
-                    f"setups.{i}: unknown setup {s!r} (built in: {', '.join(BUILTIN_SETUPS)})"
-                )
+                add(f"setups.{i}", _unknown_setup(s, list(BUILTIN_SETUPS), "built in"))
+            if isinstance(s, SetupSpec) and s.name in BUILTIN_SETUPS:
+                add(f"setups.{i}.name",
+                    "a custom setup must not reuse a built-in setup name", s.name)
             if isinstance(s, SetupSpec) and s.base not in BUILTIN_SETUPS:
-                problems.append(f"setups.{i}.base: unknown setup {s.base!r}")
+                add(f"setups.{i}.base", _unknown_setup(s.base, list(BUILTIN_SETUPS), "built in"))
             if sname in setup_names:
-                problems.append(f"setups.{i}: setup {sname!r} is listed twice")
+                add(f"setups.{i}", f"setup {sname!r} is listed twice")
             setup_names.append(sname)
         if problems:
             raise CrossReferenceError(problems)
@@ -366,12 +407,17 @@ class Scenario(Model):
         if setup in BUILTIN_SETUPS:
             return BUILTIN_SETUPS[setup]
         known = sorted(set(self.setup_names) | set(BUILTIN_SETUPS))
-        rule = f"unknown setup {setup!r} (known: {', '.join(known)})"
-        raise ScenarioError([Problem("setup", rule)])
+        raise ScenarioError([Problem("setup", _unknown_setup(setup, known, "known"))])
 
     def to_dict(self) -> dict[str, Any]:
         """Every field, defaults filled in, as plain data (YAML-ready)."""
         return self.model_dump(mode="json", by_alias=True)
+
+
+def _unknown_setup(name: str, known: list[str], label: str) -> str:
+    """The rule broken by a setup name that is not known (or empty)."""
+    what = "setup name is empty" if not name.strip() else f"unknown setup {name!r}"
+    return f"{what} ({label}: {', '.join(known)})"
 
 
 class Problem:
@@ -415,9 +461,7 @@ def _problems(err: ValidationError, file: str | None) -> list[Problem]:
         msg = str(e["msg"]).removeprefix("Value error, ")
         cause = e.get("ctx", {}).get("error")
         if isinstance(cause, CrossReferenceError):
-            for part in cause.problems:
-                p, _, rule = part.partition(": ")
-                out.append(Problem(p, rule, file=file))
+            out += [Problem(p, rule, value, file=file) for p, rule, value in cause.problems]
             continue
         rule = _RULES.get(e["type"], msg)
         value = None if e["type"] == "missing" else e.get("input")
@@ -439,18 +483,78 @@ def scenario_from_dict(data: Any, file: str | None = None) -> Scenario:
         raise ScenarioError(_problems(err, file)) from None
 
 
+class _Loader(yaml.SafeLoader):
+    """The safe YAML loader, noting keys given twice in a mapping (instead of keeping the last)."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.paths: dict[int, str] = {}  # id(node) -> dotted path of its first occurrence
+        self.duplicates: list[Problem] = []
+
+    def _note_paths(self, node: yaml.Node, path: str) -> None:
+        if id(node) in self.paths:
+            return  # an alias (possibly recursive): keep its first path
+        self.paths[id(node)] = path
+        prefix = f"{path}." if path else ""
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                self._note_paths(value, prefix + str(key.value))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self._note_paths(item, f"{prefix}{i}")
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        self._note_paths(node, "")
+        return super().construct_document(node)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        parent = self.paths.get(id(node), "")
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue  # '<<' merges may override; complex keys are rejected later
+            key, line = self.construct_object(key_node), key_node.start_mark.line + 1
+            if key in seen:
+                rule = f"duplicate key (lines {seen[key]} and {line})"
+                self.duplicates.append(Problem(f"{parent}.{key}" if parent else str(key), rule))
+            else:
+                seen[key] = line
+        return super().construct_mapping(node, deep)
+
+
+def _read_text(p: Path) -> str:
+    """The text of a scenario file, or a :class:`ScenarioError` saying why it cannot be read."""
+    try:
+        if p.exists() and not (p.is_file() or p.is_dir()):
+            rule = "not a regular file"
+        else:
+            return p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        rule = "file not found"
+    except IsADirectoryError:
+        rule = "is a directory"
+    except OSError as err:
+        rule = f"cannot read: {(err.strerror or str(err)).lower()}"
+    except UnicodeDecodeError:
+        rule = "not UTF-8 text"
+    raise ScenarioError([Problem("(file)", rule, file=str(p))])
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a YAML scenario file."""
     p = Path(path)
-    if not p.is_file():
-        raise ScenarioError([Problem("(file)", "file not found", file=str(p))])
+    loader = _Loader(_read_text(p))
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = loader.get_single_data()
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
         rule = getattr(err, "problem", None) or str(err)
         raise ScenarioError([Problem(where, f"YAML syntax error: {rule}", file=str(p))]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError([Problem("(file)", "not UTF-8 text", file=str(p))]) from None
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        for problem in loader.duplicates:
+            problem.file = str(p)
+        raise ScenarioError(loader.duplicates)
     return scenario_from_dict(data, file=str(p))

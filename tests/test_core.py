@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import builtins
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from scipy import optimize
 
 import sim
 from sim.allocators import allocate
+from sim.config import Platform
 from sim.media import hill
+from sim.metrics import DAYS_PER_MONTH
 from sim.streams import Streams
 from sim.world import World
 
@@ -151,3 +156,117 @@ def test_water_filling_matches_a_general_optimiser() -> None:
     assert greedy.sum() == pytest.approx(budget)
     assert -objective(greedy) >= -best.fun - 1e-3 * abs(best.fun)
 
+
+
+# -- scenario validation: audit findings -----------------------------------------------------
+def _problems(data: dict[str, Any]) -> list[str]:
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.scenario_from_dict(data)
+    return [str(p) for p in info.value.problems]
+
+
+@pytest.mark.parametrize("name", [".", "..", "..."])
+def test_scenario_name_of_only_dots_is_rejected(single_team: Any, name: str) -> None:
+    d = single_team()
+    d["name"] = name
+    assert _problems(d) == [f"name: must not be only dots ('.' and '..' are not folder names)"
+                            f" (got {name!r})"]
+    d["name"] = "v1.2"
+    assert sim.scenario_from_dict(d).name == "v1.2"
+
+
+def test_unreadable_scenario_file_is_a_scenario_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def rule(path: Path) -> str:
+        with pytest.raises(sim.ScenarioError) as info:
+            sim.load_scenario(path)
+        (problem,) = info.value.problems
+        assert problem.path == "(file)" and problem.file == str(path)
+        return problem.rule
+
+    assert rule(tmp_path / "missing.yaml") == "file not found"
+    assert rule(tmp_path) == "is a directory"
+    locked = tmp_path / "locked.yaml"
+    locked.write_text("name: x\n", encoding="utf-8")
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_text", refuse)
+    assert rule(locked) == "cannot read: permission denied"
+
+
+def test_duplicate_yaml_keys_are_rejected(single_team: Any, tmp_path: Path) -> None:
+    text = yaml.safe_dump(single_team(), sort_keys=False)
+    text = text.replace("  cpm: 5.0\n", "  cpm: 5.0\n  cpm: 6.0\n") + "horizon_days: 50\n"
+    path = tmp_path / "dup.yaml"
+    path.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    cpm = [i + 1 for i, line in enumerate(lines) if line.startswith("  cpm:")]
+    horizon = [i + 1 for i, line in enumerate(lines) if line.startswith("horizon_days:")]
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load_scenario(path)
+    assert sorted(str(p) for p in info.value.problems) == sorted([
+        f"{path}: channels.0.cpm: duplicate key (lines {cpm[0]} and {cpm[1]})",
+        f"{path}: horizon_days: duplicate key (lines {horizon[0]} and {horizon[1]})",
+    ])
+    # a '<<' merge key may be overridden: that is not a duplicate
+    merged = yaml.safe_dump(single_team(), sort_keys=False) + (
+        "platform:\n  <<: {monthly_cost: 1.0, ramp_up_days: 2.0}\n  monthly_cost: 3.0\n")
+    path.write_text(merged, encoding="utf-8")
+    assert sim.load_scenario(path).platform.monthly_cost == 3.0
+
+
+def test_custom_setup_must_not_reuse_a_builtin_name(single_team: Any) -> None:
+    d = single_team()
+    d["setups"] = ["pilot", {"name": "conductor", "base": "pilot"}]
+    assert _problems(d) == [
+        "setups.1.name: a custom setup must not reuse a built-in setup name (got 'conductor')"]
+    d["setups"] = [{"name": "mine", "base": "pilot"}, {"name": "mine", "base": "conductor"}]
+    assert _problems(d) == ["setups.1: setup 'mine' is listed twice"]
+
+
+def test_duplicate_format_names_are_rejected(single_team: Any) -> None:
+    d = single_team()
+    d["formats"] = {"names": ["static", "static"], "compatibility": [[1.0, 1.0], [1.0, 1.0]]}
+    assert _problems(d) == ["formats.names: format names must be unique (got ['static'])"]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"channels.0.plan_share": 0.95}, "channels: plan_share values must add up to 1 (got 0.95)"),
+    ({"demand.shape": "step", "demand.step_day": 150.0},
+     "demand.step_day: must lie within the horizon (100 days) (got 150.0)"),
+    ({"allocator.max_share": 0.5}, "allocator.max_share: channels (1) x max_share must reach 1 "
+                                   "(got 0.5)"),
+    ({"formats.compatibility": [[1.0], [1.0]]},
+     "formats.compatibility: must be 1 x 1, one row and column per format (got '2 x 1')"),
+])
+def test_cross_reference_problems_show_the_value_given(
+        single_team: Any, change: dict[str, Any], message: str) -> None:
+    d = single_team()
+    for path, value in change.items():
+        *parents, key = path.split(".")
+        node = d
+        for p in parents:
+            node = node[int(p)] if p.isdigit() else node[p]
+        node[key] = value
+    assert _problems(d) == [message]
+
+
+def test_empty_setup_name_says_it_is_empty(single_team: Any) -> None:
+    d = single_team()
+    d["setups"] = ["pilot", ""]
+    assert _problems(d) == [
+        "setups.1: setup name is empty (built in: pilot, conductor, oracle, scaled_silos)"]
+    d["setups"] = ["pilot"]
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.scenario_from_dict(d).levers("")
+    assert str(info.value) == (
+        "setup: setup name is empty (known: conductor, oracle, pilot, scaled_silos)")
+
+
+def test_platform_month_matches_the_metrics_month() -> None:
+    description = Platform.model_fields["monthly_cost"].description or ""
+    assert f"{DAYS_PER_MONTH:g} days" in description
+    reference = Path(__file__).resolve().parents[1] / "docs" / "SCENARIO_REFERENCE.md"
+    assert f"{DAYS_PER_MONTH:g} days" in reference.read_text(encoding="utf-8")
