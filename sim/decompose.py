@@ -31,6 +31,7 @@ from matplotlib.ticker import FuncFormatter
 
 from sim.backends import Backend
 from sim.config import Scenario
+from sim.outputs import save_figure
 from sim.setups import BUILTIN_SETUPS, LEVER_NAMES, LeverOverrides, SetupSpec
 from sim.stats import Estimate, mean_ci
 from sim.sweep import CellStore, run_sweep
@@ -114,18 +115,20 @@ def decompose(scenario: Scenario, replications: int = 10, seed: int = 0,
               metric: str = "net_contribution", *, out: str | Path | CellStore | None = None,
               backend: str | Backend = "processes", jobs: int | None = None,
               scheduler: str | None = None, workers: int | None = None,
-              on_done: Callable[[], None] | None = None) -> Decomposition:
+              on_done: Callable[[], None] | None = None,
+              on_cached: Callable[[int, int], None] | None = None) -> Decomposition:
     """Run pilot, conductor and the 14 one-lever variants; decompose the gain on ``metric``.
 
     Runs go through :func:`sim.sweep.run_sweep` (one cell, 16 setups), so ``out`` caches them in
-    ``<out>/cells/`` and an interrupted decomposition resumes. The contributions plus the
-    interaction residual add up exactly to the total gain (see :class:`Decomposition`).
+    ``<out>/cells/`` and an interrupted decomposition resumes (``on_done`` and ``on_cached`` as
+    there). The contributions plus the interaction residual add up exactly to the total gain (see
+    :class:`Decomposition`).
     """
     specs = ablation_setups()
     names = ["pilot", "conductor", *(s.name for s in specs)]
     extended = scenario.model_copy(update={"setups": [*specs, *_others(scenario, specs)]})
     runs = run_sweep(extended, {}, names, replications, seed, out, backend=backend, jobs=jobs,
-                     scheduler=scheduler, workers=workers, on_done=on_done)
+                     scheduler=scheduler, workers=workers, on_done=on_done, on_cached=on_cached)
     if metric not in runs.columns:
         raise KeyError(f"unknown metric {metric!r}")
     return from_runs(runs, scenario.name, scenario.currency, metric)
@@ -204,10 +207,7 @@ def waterfall(dec: Decomposition, path: str | Path, kind: str = "switch_off") ->
                               label="95% confidence interval")],
               fontsize=8, loc="best")
     ax.grid(axis="y", alpha=0.3)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    return out
+    return save_figure(fig, Path(path), dpi=120)
 
 
 def _bar(ax: Any, x: int, bottom: float, est: Estimate, color: str) -> None:

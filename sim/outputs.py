@@ -1,26 +1,83 @@
-"""Small output helpers shared by the commands: atomic file writes and a progress bar."""
+"""Small output helpers shared by the commands: atomic file writes, folders and a progress bar."""
 
 from __future__ import annotations
 
+import functools
+import io
+import itertools
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a text file through a temporary file and ``os.replace``: old or new, never half."""
+@functools.cache
+def file_mode() -> int:
+    """The mode of a new file: ``0o666`` less the process umask (read once, at first use)."""
+    mask = os.umask(0o022)  # the only portable way to read the umask is to set it
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write a file through a temporary file and ``os.replace``: old or new, never half.
+
+    Text is written as UTF-8; the file gets the usual mode of a new file (umask respected).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:24]}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        os.chmod(tmp, file_mode())
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def save_figure(fig: Figure, path: Path, **kwargs: Any) -> Path:
+    """Save a matplotlib figure atomically (format from the file suffix); return the path."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=path.suffix.lstrip(".") or "png", **kwargs)
+    write_atomic(path, buffer.getvalue())
+    return path
+
+
+def writable_folder(folder: Path) -> list[Path]:
+    """Create ``folder`` if missing and check that it takes new files; return the folders made.
+
+    Raises :class:`OSError` whose ``strerror`` says why not (anything made is removed again).
+    """
+    chain = [folder, *folder.parents]
+    missing = list(itertools.takewhile(lambda p: not (p.exists() or p.is_symlink()), chain))
+    if len(missing) < len(chain) and not chain[len(missing)].is_dir():
+        raise NotADirectoryError(0, f"{chain[len(missing)]} is not a folder")
+    made: list[Path] = []
+    try:
+        for path in reversed(missing):
+            path.mkdir()
+            made.append(path)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".write-check.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as err:
+        remove_empty(made)
+        raise OSError(err.errno, f"cannot write to {folder} ({err.strerror or err})") from None
+    return made
+
+
+def remove_empty(folders: Iterable[Path]) -> None:
+    """Remove the folders that are still empty, innermost first (others are left alone)."""
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        with suppress(OSError):
+            folder.rmdir()
 
 
 def is_terminal(stream: object) -> bool:
@@ -30,6 +87,13 @@ def is_terminal(stream: object) -> bool:
         return bool(isatty()) if callable(isatty) else False
     except ValueError:  # closed stream
         return False
+
+
+def note(message: str) -> None:
+    """Print a line on stderr without breaking a progress bar that is showing."""
+    from tqdm import tqdm
+
+    tqdm.write(message, file=sys.stderr)
 
 
 @contextmanager

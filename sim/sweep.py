@@ -11,6 +11,7 @@ by the cell, so neighbouring cells differ by their parameter, not by noise.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import itertools
 import json
@@ -62,7 +63,7 @@ def parse_grid(specs: Sequence[str]) -> Grid:
         values = [_parse_scalar(part, path, problems) for part in text.split(",")]
         if any(v is _BAD for v in values):
             continue
-        if len({json.dumps(v) for v in values}) != len(values):
+        if any(v in values[:i] for i, v in enumerate(values)):  # 1 and 1.0 are one value
             problems.append(Problem(path, "a value is listed twice", text))
             continue
         grid[path] = values
@@ -75,7 +76,11 @@ _BAD = object()
 
 
 def _parse_scalar(text: str, path: str, problems: list[Problem]) -> Any:
-    """One grid value as a YAML scalar (``3`` -> int, ``0.5`` -> float, ``true`` -> bool)."""
+    """One grid value as a YAML scalar (``3`` -> int, ``0.5`` -> float, ``true`` -> bool).
+
+    A value YAML reads as a string but Python reads as a number is that number (YAML wants
+    ``2.0e+4`` where Python also takes ``2e4``).
+    """
     if not text.strip():
         problems.append(Problem(path, "empty value in the list", text))
         return _BAD
@@ -87,6 +92,13 @@ def _parse_scalar(text: str, path: str, problems: list[Problem]) -> Any:
     if isinstance(value, dict | list) or value is None:
         problems.append(Problem(path, "not a scalar value", text))
         return _BAD
+    if isinstance(value, str):
+        try:
+            number = ast.literal_eval(text.strip())
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return value
+        if type(number) in (int, float):
+            return number
     return value
 
 
@@ -347,14 +359,15 @@ def run_sweep(scenario: Scenario, grid: Grid, setups: Sequence[str] | None = Non
               out: str | Path | CellStore | None = None, *, backend: str | Backend = "processes",
               jobs: int | None = None, scheduler: str | None = None, workers: int | None = None,
               on_done: Callable[[], None] | None = None, chunk_size: int | None = None,
-              ) -> pd.DataFrame:
+              on_cached: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """Run every grid cell x setup x replication; return one tidy table of summary rows.
 
     ``out`` is a results folder (runs cached in ``<out>/cells/``), a :class:`CellStore`, or None
     (no cache). Runs already in the cache are not redone; each new run is stored as soon as it
     finishes, so an interrupted sweep resumes where it stopped and ends with the same table.
-    ``on_done()`` is called once per run (cached runs first). Columns: the grid paths, then the
-    summary columns; rows in grid order, then setup order, then replication. ``backend`` is
+    ``on_done()`` is called once per run (cached runs first); ``on_cached(found, total)`` once,
+    before any run starts, with how many of the runs the cache holds. Columns: the grid paths,
+    then the summary columns; rows in grid order, then setup order, then replication. ``backend`` is
     ``processes`` (``jobs`` processes), ``dask`` (``scheduler`` address or a local cluster of
     ``workers``), ``serial``, or a backend object (left open for the caller to close).
     """
@@ -368,6 +381,8 @@ def run_sweep(scenario: Scenario, grid: Grid, setups: Sequence[str] | None = Non
             if on_done:
                 on_done()
     missing = {spec.key for _, spec in plan.runs if spec.key not in rows}
+    if on_cached:
+        on_cached(sum(spec.key in rows for _, spec in plan.runs), len(plan.runs))
     if missing:
         _compute(plan, missing, store, rows, backend, jobs, scheduler, workers, on_done, chunk_size)
     return assemble(plan, rows)

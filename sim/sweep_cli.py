@@ -1,8 +1,10 @@
 """Command-line handlers of ``sweep``, ``decompose`` and ``bench`` (registered by sim.sweep).
 
 Each handler returns the exit code: 0 done, 2 bad input (one line per problem on stderr, and
-nothing written, because every cell and setup is validated before anything runs). An interrupted
-sweep keeps its finished runs in ``<out>/cells/`` and resumes when the same command is run again.
+nothing written, because every cell and setup is validated before anything runs); bad options and
+an unusable ``--out`` raise :class:`sim.cli.BadInput` (exit 2 as well). An interrupted sweep or
+decomposition keeps its finished runs in ``<out>/cells/`` and resumes when the same command is run
+again.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,9 @@ import pandas as pd
 
 from sim import __version__
 from sim.backends import BackendError, make_backend
+from sim.cli import PROG, BadInput
 from sim.config import Scenario, ScenarioError
-from sim.outputs import progress_bar, write_atomic
+from sim.outputs import note, progress_bar, remove_empty, writable_folder, write_atomic
 from sim.sweep import SweepPlan, parse_grid, plan_sweep, run_sweep
 
 DEFAULT_SWEEP_SETUPS = ("pilot", "conductor")
@@ -103,10 +106,49 @@ def problem_lines(err: Exception) -> list[str]:
     return [str(err).splitlines()[0] if str(err) else type(err).__name__]
 
 
+def check_backend_options(args: argparse.Namespace, command: str) -> None:
+    """``--scheduler`` and ``--workers`` only go with ``--backend dask``: a usage error if not."""
+    for option in ("scheduler", "workers"):
+        if getattr(args, option) is not None and args.backend != "dask":
+            raise BadInput([f"{PROG} {command}: --{option} applies only to --backend dask "
+                            f"(got --backend {args.backend}) (see {PROG} {command} --help)"])
+
+
+def prepare_out(out: Path) -> list[Path]:
+    """Create ``out`` and ``out/cells`` and check both take files; return the folders made.
+
+    Raises :class:`BadInput` naming ``--out`` and the reason, before any run starts.
+    """
+    made: list[Path] = []
+    try:
+        made = writable_folder(out / "cells")
+        writable_folder(out)
+    except OSError as err:
+        remove_empty(made)
+        raise BadInput([f"--out: must be a folder you can write to; {err.strerror} "
+                        f"(got {str(out)!r})"]) from None
+    return made
+
+
+def cache_note(out: Path, quiet: bool) -> Callable[[int, int], None]:
+    """The ``on_cached`` callback: say how many runs were found in the cache and how many run."""
+    def say(found: int, total: int) -> None:
+        if not quiet:
+            note(f"{found} of {total} runs found in {out / 'cells'}; running {total - found}")
+    return say
+
+
+def resume_hint(out: Path) -> None:
+    """After Ctrl-C: where the finished runs are and how to resume."""
+    print(f"finished runs are kept in {out / 'cells'}; run the same command to resume",
+          file=sys.stderr)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``campaign-sim sweep``: run the grid, write sweep.csv, sweep.json and the plots."""
     from sim.config import load_scenario
 
+    check_backend_options(args, "sweep")
     try:
         scenario = load_scenario(args.scenario)
         grid = parse_grid(args.grid)
@@ -116,15 +158,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except (ScenarioError, BackendError) as err:
         return bad_input(problem_lines(err))
     out = args.out or RESULTS_ROOT / f"{scenario.name}-sweep"
+    made: list[Path] = []
     try:
+        made = prepare_out(out)
         with progress_bar(len(plan.runs), args.quiet) as tick:
             table = run_sweep(scenario, grid, setups, args.replications, args.seed, out,
-                              backend=backend, on_done=tick)
+                              backend=backend, on_done=tick,
+                              on_cached=cache_note(out, args.quiet))
     except BackendError as err:
+        remove_empty(made)
         return bad_input(problem_lines(err))
     except KeyboardInterrupt:
-        print(f"finished runs are kept in {out / 'cells'}; run the same command to resume",
-              file=sys.stderr)
+        resume_hint(out)
         raise
     finally:
         backend.close()
@@ -139,15 +184,17 @@ def split_setups(text: str | None) -> list[str]:
 def _write_sweep(args: argparse.Namespace, scenario: Scenario, plan: SweepPlan,
                  table: pd.DataFrame, out: Path) -> int:
     """Write the table, provenance and plots; print where they are."""
-    from sim.sweep_plots import gain_table, sweep_plots
+    from sim.sweep_plots import gain_table, remove_other_plots, sweep_plots
 
     write_atomic(out / "sweep.csv", table.to_csv(index=False))
     info = {"scenario": scenario.name, "scenario_file": str(args.scenario), "grid": plan.grid,
             "setups": plan.setups, "replications": plan.replications, "seed": plan.seed,
             "runs": len(plan.runs), "version": __version__, "backend": args.backend}
     write_atomic(out / "sweep.json", json.dumps(info, indent=2) + "\n")
-    if {"pilot", "conductor"} <= set(plan.setups):
-        made = sweep_plots(table, out, currency=scenario.currency)
+    paired = {"pilot", "conductor"} <= set(plan.setups)
+    made = sweep_plots(table, out, currency=scenario.currency) if paired else {}
+    remove_other_plots(out, made.values())  # plots of an earlier sweep with other dimensions
+    if paired:
         gains = gain_table(table, "net_contribution", "conductor", "pilot")
         print("net contribution, conductor - pilot, paired (mean and 95% CI):")
         print(gains.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
@@ -190,6 +237,7 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     from sim.config import load_scenario
     from sim.decompose import METRICS, decompose, waterfall
 
+    check_backend_options(args, "decompose")
     try:
         scenario = load_scenario(args.scenario)
         if args.metric not in METRICS:
@@ -199,12 +247,18 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     except (ScenarioError, BackendError) as err:
         return bad_input(problem_lines(err))
     out = args.out or RESULTS_ROOT / f"{scenario.name}-decompose"
+    made: list[Path] = []
     try:
+        made = prepare_out(out)
         with progress_bar(16 * args.replications, args.quiet) as tick:
             dec = decompose(scenario, args.replications, args.seed, args.metric, out=out,
-                            backend=backend, on_done=tick)
+                            backend=backend, on_done=tick, on_cached=cache_note(out, args.quiet))
     except (ScenarioError, BackendError) as err:
+        remove_empty(made)
         return bad_input(problem_lines(err))
+    except KeyboardInterrupt:
+        resume_hint(out)
+        raise
     finally:
         backend.close()
     table = dec.table()

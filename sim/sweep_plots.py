@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import textwrap
 import typing
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from matplotlib.ticker import FuncFormatter
 from pydantic import BaseModel
 
 from sim.config import Scenario
+from sim.outputs import save_figure
 from sim.stats import mean_ci
 from sim.sweep import grid_columns
 
@@ -167,8 +169,7 @@ def plot_gain_line(gains: pd.DataFrame, dim: str, path: Path, metric: str, setup
                         f"{metric.replace('_', ' ')} against {dim}{extra}"), fontsize=10)
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
-    fig.savefig(path, dpi=120)
-    return path
+    return save_figure(fig, path, dpi=120)
 
 
 def plot_gain_heatmap(gains: pd.DataFrame, dims: tuple[str, str], path: Path, metric: str,
@@ -207,8 +208,7 @@ def plot_gain_heatmap(gains: pd.DataFrame, dims: tuple[str, str], path: Path, me
     ax.set_title(wrap_title(f"Paired gain of {setup} over {reference} in "
                         f"{metric.replace('_', ' ')}, mean of {n} replications per cell{extra}"),
                  fontsize=10)
-    fig.savefig(path, dpi=120)
-    return path
+    return save_figure(fig, path, dpi=120)
 
 
 def _tick(value: object, path: str) -> str:
@@ -245,4 +245,21 @@ def sweep_plots(table: pd.DataFrame, out_dir: str | Path, metric: str = "net_con
     return made
 
 
-__all__ = ["describe_path", "gain_table", "metric_label", "paired_differences", "sweep_plots"]
+PLOT_NAME = re.compile(r"gain_[A-Za-z0-9_.-]+\.png")  # the names sweep_plots gives its files
+
+
+def remove_other_plots(out_dir: str | Path, keep: Iterable[Path]) -> list[Path]:
+    """Delete the sweep plots in ``out_dir`` (``gain_*.png``) not in ``keep``; return them.
+
+    A sweep into a folder used before leaves no plot of a grid dimension it no longer has.
+    """
+    kept = {Path(p).name for p in keep}
+    gone = [p for p in sorted(Path(out_dir).glob("gain_*.png"))
+            if PLOT_NAME.fullmatch(p.name) and p.name not in kept and p.is_file()]
+    for path in gone:
+        path.unlink(missing_ok=True)
+    return gone
+
+
+__all__ = ["describe_path", "gain_table", "metric_label", "paired_differences",
+           "remove_other_plots", "sweep_plots"]

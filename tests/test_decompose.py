@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from matplotlib.figure import Figure
 
 import sim
+from sim import cli, sweep_cli
 from sim.decompose import (
     METRICS,
     RESIDUAL,
@@ -130,3 +134,74 @@ def test_cli_decompose_writes_table_and_waterfall(tmp_path: Path,
     assert list(table["lever"]) == [*LEVER_NAMES, RESIDUAL, TOTAL]
     assert (out / "waterfall.png").is_file()
     assert "total gain" in capsys.readouterr().out
+
+
+# -- audit fixes: out folder, cache feedback and resume hint, atomic waterfall --------------------
+def tiny_file(tmp_path: Path) -> Path:
+    data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
+    data.update(name="tiny", horizon_days=40)
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_cli_decompose_rejects_an_unusable_out_before_running(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "afile").write_text("keep", encoding="utf-8")
+    scenario = tiny_file(tmp_path)
+    code = cli.main(["decompose", str(scenario), "--replications", "1", "--quiet",
+                     "--out", str(tmp_path / "afile" / "sub")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    (line,) = err.strip().splitlines()
+    assert line.startswith("--out: ") and f"{tmp_path / 'afile'} is not a folder" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "tiny.yaml"]
+
+
+def test_cli_decompose_interrupted_hints_resume_and_counts_the_cache(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    argv = ["decompose", str(tiny_file(tmp_path)), "--replications", "1", "--jobs", "2",
+            "--out", str(out)]
+
+    @contextmanager
+    def ctrl_c_after_three(total: int, quiet: bool) -> Iterator[Callable[[], None]]:
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
+            if done == 3:
+                raise KeyboardInterrupt
+
+        yield tick
+
+    with monkeypatch.context() as m:
+        m.setattr(sweep_cli, "progress_bar", ctrl_c_after_three)
+        assert cli.main(argv) == 130
+    err = capsys.readouterr().err.splitlines()
+    assert f"0 of 16 runs found in {out / 'cells'}; running 16" in err
+    assert f"finished runs are kept in {out / 'cells'}; run the same command to resume" in err
+    found = len(list((out / "cells").glob("*.json")))
+    assert 3 <= found < 16
+    assert cli.main(argv) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert f"{found} of 16 runs found in {out / 'cells'}; running {16 - found}" in err
+
+
+def test_waterfall_is_saved_atomically(dec: Decomposition, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    path = waterfall(dec, tmp_path / "waterfall.png")
+    before = path.read_bytes()
+    original = Figure.savefig
+
+    def interrupted(self: Figure, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # the whole picture is drawn, then Ctrl-C
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Figure, "savefig", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        waterfall(dec, path, kind="switch_on")
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["waterfall.png"]  # no temporary file left

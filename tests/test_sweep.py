@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,9 @@ import pytest
 import yaml
 
 import sim
+from sim import cli
 from sim.backends import BackendError, make_backend
+from sim.outputs import write_atomic
 from sim.setups import BUILTIN_SETUPS
 from sim.sweep import (
     CellStore,
@@ -360,3 +363,137 @@ def test_a_worker_with_another_version_refuses_work(short: sim.Scenario) -> None
         run_chunk(chunk)
     (key, row), = run_chunk(RunChunk(short, (plan.runs[0][1],)))
     assert key == plan.runs[0][1].key and row["setup"] == "pilot"
+
+
+# -- audit fixes: out folder, cache feedback, file modes, stale plots, grid values, options -------
+def call_main(argv: list[str | Path], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run ``campaign-sim`` in this process; return the exit code, stdout and stderr."""
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("out", ["afile/sub", "afile", "folder/cells"])
+def test_cli_sweep_rejects_an_unusable_out_before_running(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], out: str) -> None:
+    (tmp_path / "afile").write_text("keep", encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "cells").write_text("keep", encoding="utf-8")  # cells is a file
+    target = tmp_path / out.removesuffix("/cells")
+    before = set(tmp_path.rglob("*"))
+    code, _, err = call_main(["sweep", tiny_file(tmp_path), "--grid", "demand.growth=1",
+                              "--replications", "1", "--out", target, "--quiet"], capsys)
+    assert code == 2, err
+    (line,) = err.strip().splitlines()
+    assert line.startswith("--out: ") and "is not a folder" in line and str(target) in line
+    assert set(tmp_path.rglob("*")) == {*before, tmp_path / "tiny.yaml"}  # nothing written
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "keep"
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root can write anywhere")
+def test_cli_sweep_rejects_an_out_folder_it_cannot_write(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    try:
+        code, _, err = call_main(["sweep", tiny_file(tmp_path), "--grid", "demand.growth=1",
+                                  "--out", locked / "out", "--quiet"], capsys)
+    finally:
+        locked.chmod(0o755)
+    assert code == 2, err
+    (line,) = err.strip().splitlines()
+    assert line.startswith("--out: ") and "Permission denied" in line
+    assert list(locked.iterdir()) == []
+
+
+def test_cli_sweep_says_how_many_runs_the_cache_holds(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    argv: list[str | Path] = ["sweep", tiny_file(tmp_path), "--grid", "demand.growth=1,3",
+                              "--replications", "1", "--jobs", "2", "--out", out]
+    code, _, err = call_main(argv, capsys)
+    assert code == 0, err
+    assert f"0 of 4 runs found in {out / 'cells'}; running 4" in err.splitlines()
+    next(iter(sorted((out / "cells").glob("*.json")))).unlink()
+    code, _, err = call_main(argv, capsys)
+    assert code == 0, err
+    assert f"3 of 4 runs found in {out / 'cells'}; running 1" in err.splitlines()
+    code, _, err = call_main([*argv, "--quiet"], capsys)
+    assert code == 0 and "runs found" not in err
+
+
+def test_write_atomic_gives_the_usual_file_mode(tmp_path: Path) -> None:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    write_atomic(tmp_path / "atomic.txt", "x")
+    (tmp_path / "plain.txt").write_text("x", encoding="utf-8")
+    CellStore(tmp_path / "cells").put("k", {"a": 1})
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.rglob("*") if p.is_file()}
+    assert modes == {"atomic.txt": 0o666 & ~mask, "plain.txt": 0o666 & ~mask,
+                     "k.json": 0o666 & ~mask}
+
+
+def test_cli_sweep_removes_plots_of_an_earlier_grid_only(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    stale = ["gain_platform.monthly_cost.png", "gain_demand.growth_x_platform.monthly_cost.png"]
+    others = ["other.png", "gain_notes.txt", "notes.md", "cells/gain_x.png"]
+    (out / "cells").mkdir(parents=True)
+    for name in stale + others:
+        (out / name).write_bytes(b"old")
+    code, _, err = call_main(["sweep", tiny_file(tmp_path), "--grid", "demand.growth=1,3",
+                              "--replications", "1", "--jobs", "2", "--out", out, "--quiet"],
+                             capsys)
+    assert code == 0, err
+    assert not any((out / name).exists() for name in stale)
+    assert all((out / name).read_bytes() == b"old" for name in others)
+    assert (out / "gain_demand.growth.png").stat().st_size > 10_000
+
+
+def test_sweep_plots_are_saved_atomically(reference_table: pd.DataFrame, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from matplotlib.figure import Figure
+
+    first = sweep_plots(reference_table, tmp_path)
+    before = {p.name: p.read_bytes() for p in first.values()}
+    original = Figure.savefig
+
+    def interrupted(self: Figure, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # the whole picture is drawn, then Ctrl-C
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Figure, "savefig", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        sweep_plots(reference_table.assign(net_contribution=0.0), tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no half, no temp
+
+
+@pytest.mark.parametrize("spec", ["demand.growth=1,1.0", "demand.growth=2,1,2.0",
+                                  "platform.monthly_cost=2e4,20000"])
+def test_parse_grid_finds_equal_values_listed_twice(spec: str) -> None:
+    with pytest.raises(GridError, match="a value is listed twice"):
+        parse_grid([spec])
+
+
+def test_parse_grid_reads_python_number_literals(short: sim.Scenario) -> None:
+    grid = parse_grid(["platform.monthly_cost=2e4, 8E4,-1e-3", "demand.shape=linear,'1e3'"])
+    assert grid == {"platform.monthly_cost": [20000.0, 80000.0, -0.001],
+                    "demand.shape": ["linear", "1e3"]}
+    assert all(type(v) is float for v in grid["platform.monthly_cost"])
+    plan = plan_sweep(short, parse_grid(["platform.monthly_cost=2e4,8e4"]), ["pilot"], 1, 0)
+    assert [s.platform.monthly_cost for s in plan.scenarios] == [20000.0, 80000.0]
+
+
+@pytest.mark.parametrize("command", ["sweep", "decompose"])
+@pytest.mark.parametrize("option", [["--scheduler", "tcp://127.0.0.1:1"], ["--workers", "2"]])
+def test_cli_dask_options_need_the_dask_backend(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str,
+        option: list[str]) -> None:
+    out = tmp_path / "out"
+    grid = ["--grid", "demand.growth=1"] if command == "sweep" else []
+    code, _, err = call_main([command, tiny_file(tmp_path), *grid, "--replications", "1",
+                              *option, "--out", out, "--quiet"], capsys)
+    assert code == 2, err
+    (line,) = err.strip().splitlines()
+    assert f"{option[0]} applies only to --backend dask" in line
+    assert not out.exists()
