@@ -6,13 +6,36 @@ Public API::
     result = sim.run(scenario, setup="conductor", replication=0, seed=0)
     comparison = sim.compare(scenario, replications=10, seed=0)
     comparison.paired("net_contribution", "conductor", reference="pilot")
+
+The names are imported on first use (PEP 562), so ``import sim`` stays cheap and the command
+line can handle Ctrl-C before the heavy libraries (pandas, scipy) load.
 """
 
-from sim.config import Problem, Scenario, ScenarioError, load_scenario, scenario_from_dict
-from sim.experiment import Comparison, RunResult, compare, run
-from sim.setups import BUILTIN_SETUPS, Levers
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.config import Problem, Scenario, ScenarioError, load_scenario, scenario_from_dict
+    from sim.experiment import Comparison, RunResult, compare, run
+    from sim.setups import BUILTIN_SETUPS, Levers
 
 __version__ = "0.1.0"
+
+_MODULE_OF = {
+    "Problem": "sim.config",
+    "Scenario": "sim.config",
+    "ScenarioError": "sim.config",
+    "load_scenario": "sim.config",
+    "scenario_from_dict": "sim.config",
+    "Comparison": "sim.experiment",
+    "RunResult": "sim.experiment",
+    "compare": "sim.experiment",
+    "run": "sim.experiment",
+    "BUILTIN_SETUPS": "sim.setups",
+    "Levers": "sim.setups",
+}
 
 __all__ = [
     "BUILTIN_SETUPS",
@@ -28,3 +51,18 @@ __all__ = [
     "run",
     "scenario_from_dict",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use and keep it in the package namespace."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the not yet imported public ones included."""
+    return sorted({*globals(), *__all__})

@@ -1,7 +1,10 @@
-"""The ``campaign-sim`` command line: validate, run, compare, plot and schema.
+"""The ``campaign-sim`` command line: validate, run, compare, plot, schema, sweep, decompose, bench.
 
 Exit codes: 0 success, 2 bad input (one line per problem on stderr, nothing written), 1 internal
 error (one line plus a hint to re-run with ``--debug`` for the traceback), 130 interrupted.
+
+Only the standard library is imported at the top: the simulator and its heavy libraries (pandas,
+scipy, matplotlib) are imported by the commands, once Ctrl-C is handled (see :func:`main`).
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from sim.config import Scenario, ScenarioError, load_scenario
+if TYPE_CHECKING:
+    from sim.config import Scenario
 
 PROG = "campaign-sim"
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -160,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
 # -- commands ------------------------------------------------------------------------------------
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check each scenario file; print ``ok <file>`` or its problems."""
+    from sim.config import ScenarioError, load_scenario
+
     bad = False
     for path in args.scenarios:
         try:
@@ -175,6 +181,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the JSON Schema of a scenario."""
+    from sim.config import Scenario
+
     print(json.dumps(Scenario.model_json_schema(), indent=2))
     return EXIT_OK
 
@@ -213,6 +221,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 # -- helpers of run and compare ------------------------------------------------------------------
 def _load(path: Path) -> Scenario:
     """Load a scenario, turning its problems into :class:`BadInput`."""
+    from sim.config import ScenarioError, load_scenario
+
     try:
         return load_scenario(path)
     except ScenarioError as err:
@@ -239,6 +249,7 @@ def _compare_and_write(
 ) -> int:
     """Run the comparison inside a staging folder, write the results, print the table."""
     import sim
+    from sim.config import ScenarioError
     from sim.report import terminal_table
     from sim.results import (
         ResultsError,
@@ -247,6 +258,7 @@ def _compare_and_write(
         reference_for,
         staging_folder,
         write_scenario,
+        writing_to,
     )
 
     runs = len(setups) * args.replications
@@ -254,7 +266,8 @@ def _compare_and_write(
     started = datetime.now(UTC)
     try:
         with staging_folder(out) as tmp:
-            write_scenario(scenario, tmp)
+            with writing_to(out):
+                write_scenario(scenario, tmp)
             with _progress(runs, args.quiet) as tick, _pool_phase(jobs > 1):
                 comparison = sim.compare(
                     scenario, setups=setups, replications=args.replications, seed=args.seed,
@@ -266,7 +279,8 @@ def _compare_and_write(
                 command_line=args.command_line, started=started, finished=datetime.now(UTC),
                 reference=reference_for(setups), scenario_file=str(args.scenario),
             )
-            table = fill_folder(tmp, scenario, comparison, info)
+            with writing_to(out):
+                table = fill_folder(tmp, scenario, comparison, info)
     except ResultsError as err:
         raise BadInput([str(err)]) from None
     except ScenarioError as err:
@@ -449,12 +463,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``) and return the exit code.
 
     Run as a program (``argv`` None), Ctrl-C is ignored once the command is done, so a late
-    Ctrl-C while the process exits cannot end in a traceback or a kill.
+    Ctrl-C while the process exits cannot end in a traceback or a kill. The simulator's modules
+    are imported only inside, so a Ctrl-C while they load is reported as an interrupt too.
     """
     program = argv is None
     args_list = list(sys.argv[1:] if argv is None else argv)
-    with _interrupts(ignore_after=program):
-        return _dispatch(args_list)
+    try:
+        with _interrupts(ignore_after=program):
+            return _dispatch(args_list)
+    except KeyboardInterrupt:  # before the handler was in place
+        return _interrupted()
 
 
 def _dispatch(argv: list[str]) -> int:
@@ -462,15 +480,10 @@ def _dispatch(argv: list[str]) -> int:
     try:
         args = build_parser().parse_args(argv)
         args.command_line = shlex.join([PROG, *argv])
-        code: int = args.handler(args)
-        return code
+        return _call(args)
     except BadInput as err:
         for line in err.lines:
             print(line, file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except ScenarioError as err:
-        for problem in err.problems:
-            print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return _interrupted()
@@ -489,6 +502,17 @@ def _dispatch(argv: list[str]) -> int:
             print(f"(re-run with --debug to see the traceback: {PROG} --debug ...)",
                   file=sys.stderr)
         return EXIT_ERROR
+
+
+def _call(args: argparse.Namespace) -> int:
+    """Run the command's handler, turning a scenario's problems into :class:`BadInput`."""
+    from sim.config import ScenarioError
+
+    try:
+        code: int = args.handler(args)
+    except ScenarioError as err:
+        raise BadInput([str(p) for p in err.problems]) from None
+    return code
 
 
 def _interrupted() -> int:

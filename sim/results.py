@@ -160,6 +160,23 @@ def temporary_sibling(target: Path, kind: str = "tmp") -> Path:
     return target.parent / f".{target.name}.{kind}-{os.getpid()}"
 
 
+def _os_reason(err: OSError) -> str:
+    """The operating system's reason for an error, without the path it names."""
+    return err.strerror or str(err) or type(err).__name__
+
+
+@contextlib.contextmanager
+def writing_to(target: Path) -> Iterator[None]:
+    """Report an OSError while creating or writing results folder ``target`` as ResultsError."""
+    try:
+        yield
+    except OSError as err:
+        raise ResultsError(
+            f"{target}: cannot write the results folder here ({_os_reason(err)}); "
+            "choose another --out"
+        ) from None
+
+
 def check_replaceable(target: Path) -> None:
     """Refuse a target that exists but is not a results folder, so nothing else gets deleted."""
     for parent in target.parents:
@@ -199,16 +216,19 @@ def staging_folder(target: Path) -> Iterator[Path]:
     """Yield an empty temporary folder beside ``target``; rename it into place on success.
 
     On any exception, KeyboardInterrupt included, the temporary folder is removed, the target is
-    left as it was, and the exception propagates.
+    left as it was, and the exception propagates. An OSError while creating the folders or
+    moving the result into place is raised as :class:`ResultsError` naming ``target``.
     """
-    check_replaceable(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temporary_sibling(target)
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    with writing_to(target):
+        check_replaceable(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temporary_sibling(target)
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
     try:
         yield tmp
-        _swap_into_place(tmp, target)
+        with writing_to(target):
+            _swap_into_place(tmp, target)
     except BaseException:
         remove_tree(tmp)
         raise
@@ -300,7 +320,7 @@ def write_results(
 ) -> Path:
     """Write a complete results folder at ``out_dir`` atomically and return its path."""
     target = Path(out_dir)
-    with staging_folder(target) as tmp:
+    with staging_folder(target) as tmp, writing_to(target):
         fill_folder(tmp, scenario, comparison, info)
     return target
 
@@ -358,9 +378,27 @@ def _read_mapping(path: Path, parse: Callable[[str], Any],
     return data if isinstance(data, dict) else {}
 
 
+def _read_table(path: Path, read: Callable[[Path], pd.DataFrame], kind: str,
+                columns: Sequence[str]) -> pd.DataFrame:
+    """Read a data file of a results folder; raise :class:`ResultsError` if it is damaged."""
+    try:
+        table = read(path)
+    except (ValueError, OSError) as err:  # pandas and pyarrow parse errors are ValueErrors
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ResultsError(f"{path}: damaged or unreadable {kind} file ({reason})") from None
+    missing = [name for name in columns if name not in table.columns]
+    if missing:
+        raise ResultsError(f"{path}: damaged, missing column(s) {', '.join(missing)}")
+    return table
+
+
 def load_results(folder: Path) -> SavedResults:
-    """Read a results folder; raise :class:`ResultsError` listing missing data files."""
+    """Read a results folder; raise :class:`ResultsError` naming a missing or damaged file."""
+    from sim.plots import DAILY_COLUMNS, REQUEST_COLUMNS, SUMMARY_COLUMNS
+
     folder = Path(folder)
+    if not folder.exists():
+        raise ResultsError(f"{folder}: not found")
     if not folder.is_dir():
         raise ResultsError(f"{folder}: not a folder")
     missing = [name for name in DATA_FILES if not (folder / name).is_file()]
@@ -368,11 +406,13 @@ def load_results(folder: Path) -> SavedResults:
         raise ResultsError(f"{folder}: not a results folder, missing {', '.join(missing)}")
     scenario = _read_mapping(folder / SCENARIO_FILE, yaml.safe_load, (yaml.YAMLError,))
     prov = _read_mapping(folder / PROVENANCE_FILE, json.loads, (json.JSONDecodeError,))
-    summary = pd.read_csv(folder / SUMMARY_FILE)
-    setups = list(dict.fromkeys(summary["setup"])) if "setup" in summary else []
+    summary = _read_table(folder / SUMMARY_FILE, pd.read_csv, "CSV", SUMMARY_COLUMNS)
+    daily = _read_table(folder / DAILY_FILE, pd.read_parquet, "Parquet", DAILY_COLUMNS)
+    requests = _read_table(folder / REQUESTS_FILE, pd.read_parquet, "Parquet", REQUEST_COLUMNS)
+    setups = list(dict.fromkeys(summary["setup"]))
     replications = prov.get("replications")
     if not isinstance(replications, int):
-        replications = int(summary["replication"].nunique()) if "replication" in summary else 0
+        replications = int(summary["replication"].nunique())
     seed = prov.get("seed")
     prov_scenario = prov.get("scenario")
     prov_name = prov_scenario.get("name") if isinstance(prov_scenario, dict) else None
@@ -381,8 +421,8 @@ def load_results(folder: Path) -> SavedResults:
         scenario_name=str(scenario.get("name") or prov_name or folder.name),
         currency=str(scenario.get("currency") or prov.get("currency") or "EUR"),
         summary=summary,
-        daily=pd.read_parquet(folder / DAILY_FILE),
-        requests=pd.read_parquet(folder / REQUESTS_FILE),
+        daily=daily,
+        requests=requests,
         reference=reference_for(setups, str(prov.get("reference") or DEFAULT_REFERENCE)),
         replications=replications,
         seed=seed if isinstance(seed, int) else 0,

@@ -6,7 +6,9 @@ second; the interrupt test uses the full baseline so that it is still running wh
 
 from __future__ import annotations
 
+import argparse
 import copy
+import errno
 import json
 import os
 import re
@@ -19,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -184,6 +187,43 @@ def test_refuses_to_replace_a_folder_that_is_not_a_results_folder(
     assert code == 2
     assert "not a results folder" in err
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+@pytest.mark.parametrize("where", ["create", "write", "name_too_long"])
+def test_unwritable_output_folder_is_bad_input(
+    where: str, saved: Path, tiny_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An OSError writing the results names --out and the reason, exit 2, nothing left behind."""
+    out = tmp_path / "res"
+    shutil.copytree(saved, out)  # an existing results folder, kept as it was
+    before = sorted(os.listdir(out))
+    real_mkdir = Path.mkdir
+
+    def mkdir(self: Path, *args: Any, **kwargs: Any) -> None:
+        if self.name.startswith(".res.tmp-"):  # as in a read-only parent (root ignores chmod)
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        real_mkdir(self, *args, **kwargs)
+
+    def write_json(data: Any, path: Path) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    if where == "create":
+        monkeypatch.setattr(Path, "mkdir", mkdir)
+    elif where == "write":
+        monkeypatch.setattr("sim.results.write_json", write_json)
+    else:
+        out = tmp_path / ("x" * 300)  # longer than any file system allows
+    code, stdout, err = call_main(["compare", tiny_yaml, *QUICK, "--jobs", "1", "--out", out],
+                                  capsys)
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and err.startswith(f"{out}: "), err
+    reason = "File name too long" if where == "name_too_long" else "Permission denied"
+    assert reason in err and "--out" in err
+    assert ".tmp-" not in err and "Traceback" not in err and stdout == ""
+    assert leftovers(tmp_path) == []
+    if where != "name_too_long":
+        assert sorted(os.listdir(out)) == before
 
 
 # -- bad input -----------------------------------------------------------------------------------
@@ -356,6 +396,73 @@ def test_keyboard_interrupt_in_process_leaves_nothing(
     assert list(parent.iterdir()) == []
 
 
+HEAVY_MODULES = ("pandas", "scipy", "matplotlib", "pyarrow", "simpy")
+
+
+def test_importing_the_package_and_cli_is_light() -> None:
+    code = (
+        "import sys, sim, sim.cli\n"
+        f"print(sorted(m for m in {HEAVY_MODULES!r} if m in sys.modules))\n"
+        "from sim import Scenario, compare\n"
+        "print(sim.run.__module__, sim.load_scenario.__module__, compare is sim.compare)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["[]", "sim.experiment sim.config True"]
+
+
+# Ctrl-C (a real SIGINT to itself) while the first heavy library loads, then the entry point of
+# the console script (``sim.cli:main``) or of ``python -m sim``.
+SIGINT_DURING_IMPORT = """
+import os, signal, sys
+
+class SigintOnHeavyImport:
+    sent = False
+
+    def find_spec(self, name, path=None, target=None):
+        if not self.sent and name.partition(".")[0] in {heavy!r}:
+            self.sent = True
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, SigintOnHeavyImport())
+if sys.argv[1] == "script":
+    del sys.argv[1]
+    from sim.cli import main
+    sys.exit(main())
+del sys.argv[1]
+import runpy
+runpy.run_module("sim", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.parametrize("entry", ["script", "module"])
+@pytest.mark.parametrize("command", [["validate"], ["--help"]], ids=["validate", "help"])
+def test_ctrl_c_while_libraries_load_is_an_interrupt(
+    entry: str, command: list[str], tiny_yaml: Path, tmp_path: Path
+) -> None:
+    args = [*command, str(tiny_yaml)] if command == ["validate"] else command
+    done = subprocess.run(
+        [sys.executable, "-c", SIGINT_DURING_IMPORT.format(heavy=HEAVY_MODULES), entry, *args],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "interrupted\n"
+    assert done.stdout == ""
+
+
+def test_module_docstring_names_every_command() -> None:
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    first_line = (cli.__doc__ or "").splitlines()[0]
+    assert set(sub.choices) == {
+        "validate", "run", "compare", "plot", "schema", "sweep", "decompose", "bench"
+    }
+    for command in sub.choices:
+        assert re.search(rf"\b{command}\b", first_line), command
+
+
 def _children(pid: int) -> list[int]:
     """Process ids whose parent is ``pid`` (Linux /proc)."""
     found = []
@@ -449,6 +556,51 @@ def test_plot_rejects_a_folder_without_results(
     code, _, err = call_main(["plot", tmp_path], capsys)
     assert code == 2
     assert "summary.csv" in err and "Traceback" not in err
+
+
+def _empty_summary(folder: Path) -> None:
+    (folder / "summary.csv").write_bytes(b"")
+
+
+def _summary_without_setup(folder: Path) -> None:
+    summary = pd.read_csv(folder / "summary.csv").drop(columns="setup")
+    summary.to_csv(folder / "summary.csv", index=False)
+
+
+def _junk_daily(folder: Path) -> None:
+    (folder / "daily.parquet").write_bytes(b"not parquet \x00\xff junk")
+
+
+@pytest.mark.parametrize(
+    ("damage", "name", "reason"),
+    [(_empty_summary, "summary.csv", "No columns"),
+     (_summary_without_setup, "summary.csv", "setup"),
+     (_junk_daily, "daily.parquet", "Parquet")],
+    ids=["empty_summary", "summary_without_setup", "junk_daily"],
+)
+def test_plot_reports_a_damaged_results_file(
+    damage: Callable[[Path], None], name: str, reason: str, saved: Path, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = tmp_path / "copy"
+    shutil.copytree(saved, folder)
+    damage(folder)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    code, out, err = call_main(["plot", folder], capsys)
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"{folder / name}: damaged") and reason in err, err
+    assert "Traceback" not in err and out == ""
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # nothing written
+
+
+def test_plot_of_a_missing_folder_says_not_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = call_main(["plot", tmp_path / "nowhere"], capsys)
+    assert (code, err) == (2, f"{tmp_path / 'nowhere'}: not found\n")
+    code, _, err = call_main(["plot", BASELINE], capsys)
+    assert (code, err) == (2, f"{BASELINE}: not a folder\n")
 
 
 def test_validate(tiny_yaml: Path, tmp_path: Path) -> None:
