@@ -5,9 +5,11 @@ from __future__ import annotations
 import functools
 import io
 import itertools
+import math
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -98,12 +100,34 @@ def note(message: str) -> None:
 
 @contextmanager
 def progress_bar(total: int, quiet: bool) -> Iterator[Callable[[], None]]:
-    """A tqdm bar on stderr over ``total`` runs, off when quiet or stderr is not a terminal."""
-    from tqdm import tqdm
+    """Progress over ``total`` runs on stderr; yields the function to call after each run.
 
-    disable = quiet or not is_terminal(sys.stderr)
-    bar = tqdm(total=total, unit="run", file=sys.stderr, disable=disable, dynamic_ncols=True)
-    try:
-        yield lambda: bar.update(1)
-    finally:
-        bar.close()
+    A tqdm bar on a terminal; elsewhere (a log file, CI) a plain line per tenth of the runs, as
+    a bar's redraws would fill a log with carriage returns. Nothing when ``quiet``.
+    """
+    if quiet:
+        yield lambda: None
+    elif not is_terminal(sys.stderr):
+        yield _progress_lines(total)
+    else:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="run", file=sys.stderr, dynamic_ncols=True)
+        try:
+            yield lambda: bar.update(1)
+        finally:
+            bar.close()
+
+
+def _progress_lines(total: int) -> Callable[[], None]:
+    """A counter that prints ``done/total runs (share), elapsed`` at each tenth of ``total``."""
+    start, step, done = time.monotonic(), max(1, math.ceil(total / 10)), 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if done % step == 0 or done == total:
+            print(f"{done}/{total} runs ({done / total:.0%}), {time.monotonic() - start:.0f} s",
+                  file=sys.stderr, flush=True)
+
+    return tick

@@ -108,6 +108,20 @@ def test_compare_writes_every_file(saved: Path) -> None:
     assert leftovers(saved.parent) == []
 
 
+def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(
+    tiny_yaml: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = call_main(["compare", tiny_yaml, "--replications", "2", "--jobs", "1",
+                              "--out", tmp_path / "loud"], capsys)
+    assert code == 0, err
+    counts = [line.split(" runs (")[0] for line in err.splitlines() if " runs (" in line]
+    assert counts == ["1/4", "2/4", "3/4", "4/4"]  # setups x replications, one line per tenth
+    assert "\r" not in err
+    code, _, err = call_main(["compare", tiny_yaml, *QUICK, "--jobs", "1",
+                              "--out", tmp_path / "quiet"], capsys)
+    assert code == 0 and " runs (" not in err
+
+
 def test_compare_provenance_and_resolved_scenario(saved: Path, tiny_yaml: Path) -> None:
     resolved = yaml.safe_load((saved / "scenario.resolved.yaml").read_text(encoding="utf-8"))
     scenario = scenario_from_dict(resolved)
