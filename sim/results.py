@@ -166,14 +166,13 @@ def _os_reason(err: OSError) -> str:
 
 
 @contextlib.contextmanager
-def writing_to(target: Path) -> Iterator[None]:
+def writing_to(target: Path, advice: str = "; choose another --out") -> Iterator[None]:
     """Report an OSError while creating or writing results folder ``target`` as ResultsError."""
     try:
         yield
     except OSError as err:
         raise ResultsError(
-            f"{target}: cannot write the results folder here ({_os_reason(err)}); "
-            "choose another --out"
+            f"{target}: cannot write the results folder here ({_os_reason(err)}){advice}"
         ) from None
 
 
@@ -438,7 +437,8 @@ def redraw(folder: Path) -> dict[str, Path]:
     saved = load_results(folder)
     work = temporary_sibling(saved.folder / "redraw")
     shutil.rmtree(work, ignore_errors=True)
-    work.mkdir()
+    with writing_to(saved.folder, advice=""):
+        work.mkdir()
     try:
         _, made = render(
             work,
@@ -451,7 +451,8 @@ def redraw(folder: Path) -> dict[str, Path]:
             replications=saved.replications,
             seed=saved.seed,
         )
-        return {key: _move_out(path, work, saved.folder) for key, path in made.items()}
+        with writing_to(saved.folder, advice=""):
+            return {key: _move_out(path, work, saved.folder) for key, path in made.items()}
     finally:
         remove_tree(work)
 

@@ -564,6 +564,27 @@ def test_plot_redraws_plots_report_and_comparison(
     assert str(folder / "report.md") in out
 
 
+def test_plot_into_a_folder_that_takes_no_files_is_bad_input(
+    saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = tmp_path / "copy"
+    shutil.copytree(saved, folder)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    real_mkdir = Path.mkdir
+
+    def mkdir(self: Path, *args: Any, **kwargs: Any) -> None:
+        if self.parent == folder:  # as in a read-only folder (root ignores chmod)
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    code, out, err = call_main(["plot", folder], capsys)
+    assert code == 2, err
+    assert err.strip() == f"{folder}: cannot write the results folder here (Permission denied)"
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before and out == ""
+
+
 def test_plot_rejects_a_folder_without_results(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
