@@ -107,10 +107,14 @@ def problem_lines(err: Exception) -> list[str]:
 
 
 def check_backend_options(args: argparse.Namespace, command: str) -> None:
-    """``--scheduler`` and ``--workers`` only go with ``--backend dask``: a usage error if not."""
-    for option in ("scheduler", "workers"):
-        if getattr(args, option) is not None and args.backend != "dask":
-            raise BadInput([f"{PROG} {command}: --{option} applies only to --backend dask "
+    """Each backend's own options: a usage error when given to the other backend.
+
+    ``--scheduler`` and ``--workers`` go with ``--backend dask``, ``--jobs`` with the others.
+    """
+    for option, dask in (("scheduler", True), ("workers", True), ("jobs", False)):
+        if getattr(args, option) is not None and (args.backend == "dask") != dask:
+            wanted = "--backend dask" if dask else "--backend processes"
+            raise BadInput([f"{PROG} {command}: --{option} applies only to {wanted} "
                             f"(got --backend {args.backend}) (see {PROG} {command} --help)"])
 
 

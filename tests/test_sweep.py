@@ -485,15 +485,17 @@ def test_parse_grid_reads_python_number_literals(short: sim.Scenario) -> None:
 
 
 @pytest.mark.parametrize("command", ["sweep", "decompose"])
-@pytest.mark.parametrize("option", [["--scheduler", "tcp://127.0.0.1:1"], ["--workers", "2"]])
-def test_cli_dask_options_need_the_dask_backend(
+@pytest.mark.parametrize(("option", "backend"), [
+    (["--scheduler", "tcp://127.0.0.1:1"], "dask"), (["--workers", "2"], "dask"),
+    (["--jobs", "2", "--backend", "dask"], "processes")])
+def test_cli_backend_options_need_their_backend(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str,
-        option: list[str]) -> None:
+        option: list[str], backend: str) -> None:
     out = tmp_path / "out"
     grid = ["--grid", "demand.growth=1"] if command == "sweep" else []
     code, _, err = call_main([command, tiny_file(tmp_path), *grid, "--replications", "1",
                               *option, "--out", out, "--quiet"], capsys)
     assert code == 2, err
     (line,) = err.strip().splitlines()
-    assert f"{option[0]} applies only to --backend dask" in line
+    assert f"{option[0]} applies only to --backend {backend}" in line
     assert not out.exists()
