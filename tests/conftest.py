@@ -103,3 +103,17 @@ def baseline_data() -> dict[str, Any]:
 def single_team() -> Any:
     """The :func:`single_team_dict` builder (call it with keyword overrides)."""
     return single_team_dict
+
+
+@pytest.fixture
+def ctrl_c_after_drawing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every figure save raise Ctrl-C once the whole picture is drawn and written."""
+    from matplotlib.figure import Figure
+
+    original = Figure.savefig
+
+    def interrupted(self: Figure, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Figure, "savefig", interrupted)

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from matplotlib.figure import Figure
 
 import sim
 from sim import cli, sweep_cli
@@ -191,16 +190,10 @@ def test_cli_decompose_interrupted_hints_resume_and_counts_the_cache(
 
 
 def test_waterfall_is_saved_atomically(dec: Decomposition, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+                                       request: pytest.FixtureRequest) -> None:
     path = waterfall(dec, tmp_path / "waterfall.png")
     before = path.read_bytes()
-    original = Figure.savefig
-
-    def interrupted(self: Figure, *args: object, **kwargs: object) -> None:
-        original(self, *args, **kwargs)  # the whole picture is drawn, then Ctrl-C
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(Figure, "savefig", interrupted)
+    request.getfixturevalue("ctrl_c_after_drawing")
     with pytest.raises(KeyboardInterrupt):
         waterfall(dec, path, kind="switch_on")
     assert path.read_bytes() == before

@@ -451,18 +451,10 @@ def test_cli_sweep_removes_plots_of_an_earlier_grid_only(
 
 
 def test_sweep_plots_are_saved_atomically(reference_table: pd.DataFrame, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from matplotlib.figure import Figure
-
+                                          request: pytest.FixtureRequest) -> None:
     first = sweep_plots(reference_table, tmp_path)
     before = {p.name: p.read_bytes() for p in first.values()}
-    original = Figure.savefig
-
-    def interrupted(self: Figure, *args: object, **kwargs: object) -> None:
-        original(self, *args, **kwargs)  # the whole picture is drawn, then Ctrl-C
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(Figure, "savefig", interrupted)
+    request.getfixturevalue("ctrl_c_after_drawing")
     with pytest.raises(KeyboardInterrupt):
         sweep_plots(reference_table.assign(net_contribution=0.0), tmp_path)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no half, no temp
