@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import io
 import itertools
@@ -60,7 +61,7 @@ def writable_folder(folder: Path) -> list[Path]:
     chain = [folder, *folder.parents]
     missing = list(itertools.takewhile(lambda p: not (p.exists() or p.is_symlink()), chain))
     if len(missing) < len(chain) and not chain[len(missing)].is_dir():
-        raise NotADirectoryError(0, f"{chain[len(missing)]} is not a folder")
+        raise NotADirectoryError(errno.ENOTDIR, f"{chain[len(missing)]} is not a folder")
     made: list[Path] = []
     try:
         for path in reversed(missing):
