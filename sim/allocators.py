@@ -190,6 +190,10 @@ class LearnerAllocator:
     Poisson with mean ``M * sum(q_t * hill(a_t))``. The likelihood is tempered by a power below 1,
     a standard guard against a misspecified model (unmodelled synergy, over-dispersion).
 
+    It sees only its reports, delayed as the data lever says: spend, conversions and creative
+    quality (the ad platforms' creative diagnostics) of past days. Today's market view is not
+    used: a decision weighs each channel by the quality on the last day reported.
+
     Candidates are ordered alpha first, so the candidates sharing an alpha form one block: the
     adstock kept per alpha broadcasts over its block in :meth:`observe`, without indexing.
     """
@@ -222,6 +226,7 @@ class LearnerAllocator:
         self.sum_g = np.zeros((n, n_cand))
         self.sum_log = np.zeros((n, n_cand))
         self.n_reports = 0
+        self.reported_quality = np.ones(n)  # creative quality on the last day reported
         self.previous: np.ndarray | None = None
         # the posterior, updated by observe: Gamma shape and rate of M, log-weight per candidate
         self.post_shape = np.full(n, self.PRIOR_SHAPE)
@@ -241,6 +246,7 @@ class LearnerAllocator:
         g *= report.conversions[:, None]
         self.sum_log += g
         self.n_reports += 1
+        self.reported_quality = report.quality[-1]
         tau = self.cfg.likelihood_temperature
         self.post_shape = self.PRIOR_SHAPE + tau * self.sum_conv
         self.post_rate = self.PRIOR_RATE + tau * self.sum_g
@@ -249,7 +255,7 @@ class LearnerAllocator:
         self.log_weights = tau * self.sum_log - log_rate
 
     def decide(self, day: int, budget: float, view: MarketView) -> np.ndarray:
-        """Draw a curve per channel from the posterior and allocate on the draws."""
+        """Draw a curve per channel from the posterior and allocate on the draws (not on view)."""
         previous = self.previous if self.previous is not None else self.plan
         if self.n_reports == 0:
             spend = self.plan * budget
@@ -259,7 +265,7 @@ class LearnerAllocator:
             idx = draw.argmax(axis=1)  # Thompson draw
             scale = self.rng.gamma(self.post_shape, 1.0 / self.post_rate[self._rows, idx])
             lo, hi = bounds(self.cfg, budget, len(previous), previous)
-            spend = allocate(self.value * view.quality * scale, self.cand_alpha[idx],
+            spend = allocate(self.value * self.reported_quality * scale, self.cand_alpha[idx],
                              self.cand_k[self._rows, idx], self.cand_shape[idx], lo, hi, budget,
                              self.cfg.increments)
         self.previous = spend / budget if budget > 0 else previous

@@ -13,7 +13,7 @@ import yaml
 from scipy import optimize
 
 import sim
-from sim.allocators import allocate
+from sim.allocators import allocate, bounds
 from sim.config import Platform
 from sim.media import hill
 from sim.metrics import DAYS_PER_MONTH
@@ -65,6 +65,37 @@ def test_conductor_regret_shrinks(baseline_comparison: sim.Comparison) -> None:
     second = c.paired("revenue_second_half", "oracle", reference="conductor")
     assert first.mean > 0  # the oracle is ahead while the learner learns
     assert second.mean < first.mean
+
+
+def test_learner_weighs_quality_only_as_reported(baseline_scenario: sim.Scenario) -> None:
+    """Today's true creative quality never reaches the learner: only its delayed reports do."""
+    from sim.allocators import LearnerAllocator, MarketView, Report
+
+    n = len(baseline_scenario.channels)
+    days = np.arange(7)
+    reported = np.linspace(0.5, 1.0, n)
+    decisions = []
+    for quality_today in (np.linspace(0.01, 1.0, n), np.linspace(1.0, 0.01, n)):
+        learner = LearnerAllocator(baseline_scenario.allocator, np.ones(n), np.full(n, 1 / n),
+                                   1000.0, 30, np.random.default_rng(3))
+        for day in days:  # spend the plan for a week, then get that week's report
+            learner.decide(int(day), 1000.0, MarketView(quality_today, np.ones(n)))
+        learner.observe(Report(days, np.full((7, n), 1000.0 / n), np.tile(reported, (7, 1)),
+                               np.full(n, 70.0)))
+        decisions.append(learner.decide(7, 1000.0, MarketView(quality_today, np.ones(n))))
+    np.testing.assert_array_equal(decisions[0], decisions[1])
+    # the reported quality does count: a channel reported at quality 0 gets only its minimum
+    learner = LearnerAllocator(baseline_scenario.allocator, np.ones(n), np.full(n, 1 / n),
+                               1000.0, 30, np.random.default_rng(3))
+    for day in days:
+        learner.decide(int(day), 1000.0, MarketView(np.ones(n), np.ones(n)))
+    dark = reported.copy()
+    dark[0] = 0.0
+    learner.observe(Report(days, np.full((7, n), 1000.0 / n), np.tile(dark, (7, 1)),
+                           np.full(n, 70.0)))
+    spend = learner.decide(7, 1000.0, MarketView(np.ones(n), np.ones(n)))
+    lo, _ = bounds(baseline_scenario.allocator, 1000.0, n, learner.plan)
+    assert spend[0] == pytest.approx(lo[0])
 
 
 def test_no_gain_world_conductor_loses_its_platform_cost() -> None:
@@ -135,6 +166,29 @@ def test_custom_setup_overrides_levers() -> None:
     c = sim.compare(s, replications=2, seed=0)
     reuse = c.summary.groupby("setup")["reuse_rate"].mean()
     assert reuse["pilot_shared_library"] > reuse["pilot"]
+
+
+def test_compare_with_a_run_cache_stores_each_run_and_loads_it_back(tmp_path: Path) -> None:
+    from sim.run_cache import RunCache
+
+    data = _small().to_dict()
+    data["setups"] = ["pilot", {"name": "pilot_copy", "base": "pilot"}]  # the same levers
+    s = sim.scenario_from_dict(data)
+    plain = sim.compare(s, replications=2, seed=0)
+    first = RunCache(tmp_path / "runs")
+    a = sim.compare(s, replications=2, seed=0, cache=first)
+    assert first.writes == 4 and first.count() == 4  # one file per setup, even with equal levers
+    second, found = RunCache(tmp_path / "runs"), []
+    b = sim.compare(s, replications=2, seed=0, cache=second,
+                    on_cached=lambda n, total: found.append((n, total)))
+    assert second.writes == 0 and found == [(4, 4)]
+    next(second.root.glob("*.pkl")).write_bytes(b"damaged")
+    c = sim.compare(s, replications=2, seed=0, cache=second)
+    assert second.writes == 1  # an unreadable file is run again
+    for name in ("summary", "daily", "requests"):
+        for other in (a, b, c):
+            pd.testing.assert_frame_equal(getattr(other, name), getattr(plain, name))
+    assert list(b.summary["setup"]) == ["pilot", "pilot", "pilot_copy", "pilot_copy"]
 
 
 def test_water_filling_matches_a_general_optimiser() -> None:
