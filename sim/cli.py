@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from sim.config import Scenario
+    from sim.run_cache import RunCache
 
 PROG = "campaign-sim"
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -260,10 +261,13 @@ def _compare_and_write(
         write_scenario,
         writing_to,
     )
+    from sim.run_cache import RunCache
 
     runs = len(setups) * args.replications
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, runs))
     started = datetime.now(UTC)
+    cache = RunCache.beside(out)
+    fresh = not os.path.lexists(cache.root)  # (no OSError for a name too long)
     try:
         with staging_folder(out) as tmp:
             with writing_to(out):
@@ -271,7 +275,8 @@ def _compare_and_write(
             with _progress(runs, args.quiet) as tick, _pool_phase(jobs > 1):
                 comparison = sim.compare(
                     scenario, setups=setups, replications=args.replications, seed=args.seed,
-                    jobs=jobs, on_done=tick,
+                    jobs=jobs, on_done=tick, cache=cache,
+                    on_cached=_cache_note(cache, args.quiet),
                 )
             _check_interrupted()
             info = RunInfo(
@@ -281,13 +286,31 @@ def _compare_and_write(
             )
             with writing_to(out):
                 table = fill_folder(tmp, scenario, comparison, info)
-    except ResultsError as err:
-        raise BadInput([str(err)]) from None
-    except ScenarioError as err:
-        raise BadInput([str(p) for p in err.problems]) from None
+    except (ResultsError, ScenarioError) as err:
+        if fresh:  # bad input leaves nothing behind (a cache from an earlier attempt stays)
+            cache.remove()
+        raise BadInput([str(err)] if isinstance(err, ResultsError)
+                       else [str(p) for p in err.problems]) from None
+    except BaseException:  # Ctrl-C or a crash: keep the finished runs for the next attempt
+        if cache.count():
+            print(f"finished runs are kept in {cache.root}; run the same command to resume",
+                  file=sys.stderr)
+        raise
+    cache.remove()  # the results folder is in place
     print(terminal_table(table))
     print(f"results: {out}")
     return EXIT_OK
+
+
+def _cache_note(cache: RunCache, quiet: bool) -> Callable[[int, int], None]:
+    """The ``on_cached`` callback: say how many runs an earlier attempt left, if any."""
+    from sim.outputs import note
+
+    def say(found: int, total: int) -> None:
+        if found and not quiet:
+            note(f"{found} of {total} runs found in {cache.root}; running {total - found}")
+
+    return say
 
 
 @contextmanager

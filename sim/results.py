@@ -11,7 +11,8 @@ A results folder holds::
     *.png, report.md         plots and a Markdown report
 
 Everything is first written to a temporary folder beside the target (``.<name>.tmp-<pid>``) and
-renamed into place only once complete; on any error or interrupt the temporary folder is removed.
+renamed into place only once complete; on any error or interrupt the temporary folder is removed
+(the finished runs of ``run`` and ``compare`` are kept apart, by :mod:`sim.run_cache`).
 ``redraw`` rebuilds plots, ``comparison.csv`` and ``report.md`` of a saved folder, file by file
 through temporary names and :func:`os.replace`.
 """

@@ -17,7 +17,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ import sim
 from sim import cli
 from sim.config import scenario_from_dict
 from sim.results import scenario_hash
+from sim.run_cache import RunCache
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -395,10 +397,12 @@ def test_unexpected_error_is_one_line_with_a_hint(
     assert list(parent.iterdir()) == []
 
 
-def test_keyboard_interrupt_in_process_leaves_nothing(
+def test_keyboard_interrupt_before_any_run_finished_leaves_nothing(
     tiny_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """No finished run, so no run cache and no resume hint (see the tests of resuming below)."""
+
     def interrupted(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
 
@@ -408,6 +412,101 @@ def test_keyboard_interrupt_in_process_leaves_nothing(
     assert code == 130
     assert err.strip() == "interrupted"
     assert list(parent.iterdir()) == []
+
+
+@contextmanager
+def ctrl_c_at_run(n: int) -> Iterator[None]:
+    """Patch the progress bar of run/compare to raise KeyboardInterrupt at the ``n``-th run."""
+
+    @contextmanager
+    def progress(total: int, quiet: bool) -> Iterator[Callable[[], None]]:
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
+            if done == n:
+                raise KeyboardInterrupt
+
+        yield tick
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(cli, "_progress", progress)
+        yield
+
+
+def count_puts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the key of every run stored in a run cache (that is, every run computed)."""
+    keys: list[str] = []
+    real = RunCache.put
+
+    def put(self: RunCache, key: str, result: sim.RunResult) -> None:
+        keys.append(key)
+        real(self, key, result)
+
+    monkeypatch.setattr(RunCache, "put", put)
+    return keys
+
+
+RESUMED_FILES = ("summary.csv", "comparison.csv", "daily.parquet", "requests.parquet")
+
+
+def test_interrupted_compare_keeps_finished_runs_and_resumes(
+    saved: Path, tiny_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out, cache = tmp_path / "res", tmp_path / ".res.runs"
+    shutil.copytree(saved, out)  # an earlier results folder: untouched by the interrupt
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    argv = ["compare", tiny_yaml, "--replications", "3", "--jobs", "2", "--out", out]
+    with ctrl_c_at_run(3):
+        code, _, err = call_main(argv, capsys)
+    assert code == 130, err
+    hint = f"finished runs are kept in {cache}; run the same command to resume"
+    assert err.splitlines()[-2:] == [hint, "interrupted"]
+    found = len(list(cache.glob("*.pkl")))
+    assert 3 <= found < 6
+    assert leftovers(tmp_path) == [cache.name]  # the temporary results folder is gone
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+    computed = count_puts(monkeypatch)
+    code, _, err = call_main(argv, capsys)
+    assert code == 0, err
+    assert f"{found} of 6 runs found in {cache}; running {6 - found}" in err.splitlines()
+    assert [line.split(" runs (")[0] for line in err.splitlines() if " runs (" in line] == [
+        f"{i}/6" for i in range(1, 7)]  # the cached runs count in the progress
+    assert len(computed) == 6 - found
+    assert leftovers(tmp_path) == []  # the cache is gone once the results are in place
+
+    fresh = tmp_path / "fresh"
+    code, _, err = call_main([*argv[:-1], fresh], capsys)
+    assert code == 0, err
+    for name in RESUMED_FILES:
+        assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
+
+
+def test_a_changed_seed_does_not_reuse_cached_runs(
+    tiny_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out, cache = tmp_path / "res", tmp_path / ".res.runs"
+    argv = ["run", tiny_yaml, "--setup", "pilot", "--replications", "3", "--jobs", "1",
+            "--out", out]
+    with ctrl_c_at_run(2):
+        code, _, err = call_main(argv, capsys)
+    assert code == 130 and len(list(cache.glob("*.pkl"))) == 2, err
+    computed = count_puts(monkeypatch)
+    code, _, err = call_main([*argv, "--seed", "1"], capsys)
+    assert code == 0, err
+    assert " runs found in " not in err
+    assert len(computed) == 3  # every run computed anew
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary["seed"]) == {1}
+    code, _, err = call_main([*argv[:-1], tmp_path / "fresh", "--seed", "1"], capsys)
+    assert code == 0, err
+    for name in RESUMED_FILES:
+        assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name
+    assert leftovers(tmp_path) == []  # the stale runs of seed 0 went with the cache
 
 
 HEAVY_MODULES = ("pandas", "scipy", "matplotlib", "pyarrow", "simpy")
@@ -503,7 +602,10 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 @pytest.mark.parametrize("how", ["parent", "process_group", "twice"])
 def test_sigint_removes_the_temporary_folder_and_stops_workers(how: str, tmp_path: Path) -> None:
-    """Ctrl-C to the main process, to the whole process group (a terminal), or pressed twice."""
+    """Ctrl-C to the main process, to the whole process group (a terminal), or pressed twice.
+
+    The temporary results folder goes; the runs that finished stay in the run cache.
+    """
     parent = tmp_path / "out"
     log = tmp_path / "stderr.txt"
     with log.open("w", encoding="utf-8") as stderr:
@@ -536,7 +638,10 @@ def test_sigint_removes_the_temporary_folder_and_stops_workers(how: str, tmp_pat
     err = log.read_text(encoding="utf-8")
     assert code == 130, err
     assert "interrupted" in err and "Traceback" not in err, err
-    assert list(parent.iterdir()) == []
+    cache = parent / ".big.runs"
+    assert [p.name for p in parent.iterdir()] in ([], [cache.name])  # no temporary folder
+    hint = f"finished runs are kept in {cache}; run the same command to resume"
+    assert (hint in err) == bool(list(cache.glob("*.pkl")))
     deadline = time.monotonic() + 10
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
