@@ -137,17 +137,19 @@ def cumulative_net(daily: pd.DataFrame, requests: pd.DataFrame | None = None,
                    summary: pd.DataFrame | None = None) -> pd.DataFrame:
     """Cumulative net contribution per replication: revenue - media spend - costs.
 
-    A request's production cost is counted on its arrival day; the platform cost (from the
-    summary) is spread evenly over the days, so the last day equals the summary's
-    ``net_contribution``. Without requests or summary those costs are left out.
+    A request's production cost is counted on its delivery day (open requests cost nothing
+    yet, as in the summary); the platform cost (from the summary) is spread evenly over the
+    days, so the last day equals the summary's ``net_contribution``. Without requests or
+    summary those costs are left out.
     Index ``(setup, replication)``, one column per day (days with no rows count as 0).
     """
     net = daily.assign(_net=daily["revenue"] - daily["spend"])
     per_day = net.groupby(["setup", "replication", "day"])["_net"].sum()
     wide = per_day.unstack("day", fill_value=0).sort_index(axis=1)
-    if requests is not None and "cost" in requests.columns and len(requests):
-        day = np.minimum(np.floor(requests["arrival"]).astype(int), int(wide.columns.max()))
-        cost = requests.assign(day=day).groupby(["setup", "replication", "day"])["cost"].sum()
+    if requests is not None and {"cost", "finish"} <= set(requests.columns) and len(requests):
+        done = requests[requests["finish"].notna()]
+        day = np.minimum(np.floor(done["finish"]).astype(int), int(wide.columns.max()))
+        cost = done.assign(day=day).groupby(["setup", "replication", "day"])["cost"].sum()
         cost_wide = cost.unstack("day", fill_value=0).reindex(
             index=wide.index, columns=wide.columns, fill_value=0)
         wide = wide - cost_wide
@@ -179,7 +181,7 @@ def plot_cumulative_net_contribution(
             ax.fill_between(days, mean - half, mean + half, color=colors[setup], alpha=0.2,
                             linewidth=0)
     ax.axhline(0, color="grey", linewidth=0.8)
-    costs = "production cost on arrival day, platform cost spread evenly"
+    costs = "production cost on delivery day, platform cost spread evenly"
     ax.set_title("Cumulative net contribution (revenue - media spend - production - platform)\n"
                  f"mean over replications, band: 95% CI; {costs}", fontsize=10)
     ax.set_xlabel("day")

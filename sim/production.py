@@ -86,7 +86,7 @@ class RequestLog:
     reused: np.ndarray
     team: np.ndarray  # -1 if not started
     revisions: np.ndarray
-    cost: np.ndarray
+    cost: np.ndarray  # billed on delivery: 0 if not finished within the horizon
     work: np.ndarray  # person-days
 
 
@@ -194,7 +194,8 @@ class ContentOps:
         base_cost = spec.cost_adaptation if reused else spec.cost_new
         handoff = content.handoff[t][i] * how.handoff_factor
         priority = how.priority(self.due[i], self.value_weight[channel])
-        rows.reused[i], rows.team[i], rows.cost[i], rows.work[i] = reused, t, base_cost, work
+        rows.reused[i], rows.team[i], rows.work[i] = reused, t, work
+        cost = base_cost  # billed when the asset is delivered: an open request costs nothing yet
 
         yield from team.work(work, mean, priority, handoff)
         first = i * content.rounds
@@ -206,10 +207,10 @@ class ContentOps:
                 if not sent_back[k] or k == last:
                     break
                 rows.revisions[i] += 1
-                rows.cost[i] += base_cost * self.revision_cost
+                cost += base_cost * self.revision_cost
                 extra = work * self.revision_work
                 rows.work[i] += extra
                 yield from team.work(extra, mean * self.revision_work, priority, handoff)
-        rows.finish[i] = self.env.now
+        rows.finish[i], rows.cost[i] = self.env.now, cost
         self.library.add(campaign, fmt, t)
         self.media.add_asset(channel, self.env.now)

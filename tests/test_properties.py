@@ -251,9 +251,14 @@ def check_lead_time(data: dict[str, Any], res: sim.RunResult) -> None:
 
 
 def check_costs(data: dict[str, Any], res: sim.RunResult) -> None:
-    q = res.requests
+    """Each delivered asset costs its team's price plus revisions; open requests cost nothing."""
+    requests = res.requests
     teams = {a["name"]: a for a in data["agencies"]}
-    assert set(q["agency"]) <= set(teams), "a request went to an unknown team"
+    assert set(requests["agency"]) <= set(teams), "a request went to an unknown team"
+    done = requests["finish"].notna()
+    assert (requests.loc[~done, "cost"] == 0).all(), "an open request was billed"
+    assert res.summary["production_cost"].iloc[0] == pytest.approx(requests["cost"].sum())
+    q = requests[done]
     frac = data["approvals"]["revision_cost_fraction"]
     base = q["cost"] / (1.0 + frac * q["revisions"])
     cost_new = q["agency"].map(lambda a: teams[a]["cost_new"]).astype(float)
