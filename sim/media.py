@@ -154,7 +154,8 @@ class Media:
         has_live = n_live > 0
         wasted = np.where(has_live, spend * weak / np.maximum(n_live, 1), spend)
 
-        self.adstocked = adstock(spend, self.alpha, self.adstocked)
+        delivered = np.where(has_live, spend, 0.0)  # no live asset: no ad runs, spend is wasted
+        self.adstocked = adstock(delivered, self.alpha, self.adstocked)
         response = hill(self.adstocked, self.k, self.shape)
         expected = self.max_conv * self.efficiency * quality * response
         if self.synergy is not None:
@@ -162,7 +163,7 @@ class Media:
         conversions = draw_conversions(expected, u_noise, self.poisson_noise, self.negbin_noise,
                                        self.dispersion)
 
-        impressions = spend / self.cpm * 1000.0
+        impressions = delivered / self.cpm * 1000.0
         per_asset = np.divide(impressions, n_live, out=np.zeros(self.n), where=has_live)
         self.impressions += per_asset[:, None] * self.live  # finite: 0 where no asset is live
         return DayOutcome(spend, impressions, expected, conversions, conversions * self.value,

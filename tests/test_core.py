@@ -98,6 +98,26 @@ def test_learner_weighs_quality_only_as_reported(baseline_scenario: sim.Scenario
     assert spend[0] == pytest.approx(lo[0])
 
 
+def test_a_channel_without_live_assets_runs_no_ads(baseline_scenario: sim.Scenario) -> None:
+    """Its spend is wasted: no impressions, no conversions, no adstock and no halo on others."""
+    from sim.media import Media
+
+    n = len(baseline_scenario.channels)
+    spend, u = np.full(n, 1000.0), np.full(n, 0.5)
+    dark, idle = Media(baseline_scenario, np.ones(n)), Media(baseline_scenario, np.ones(n))
+    dark.live[1] = False  # paid_social, whose response lifts search through synergy
+    for day in range(3):
+        dark.start_day(day)
+        out = dark.deliver(spend, u)
+        idle.start_day(day)
+        ref = idle.deliver(np.where(np.arange(n) == 1, 0.0, spend), u)
+        assert out.impressions[1] == 0 and out.conversions[1] == 0
+        assert out.wasted_spend[1] == out.spend[1] == 1000.0
+        np.testing.assert_array_equal(out.expected[[0, *range(2, n)]],
+                                      ref.expected[[0, *range(2, n)]])
+    assert dark.adstocked[1] == 0
+
+
 def test_no_gain_world_conductor_loses_its_platform_cost() -> None:
     c = sim.compare(sim.load_scenario("scenarios/no_gain.yaml"),
                     setups=["pilot", "conductor"], replications=10, seed=1, jobs=2)
