@@ -543,3 +543,34 @@ def test_deterministic_is_constant() -> None:
     assert (d.sample(np.random.default_rng(0), 1000) == 2.5).all()
     assert (d.mean, d.variance) == (2.5, 0.0)
 
+
+
+# -- approval loops ------------------------------------------------------------------------------
+REVISION_PROBABILITIES = (0.3, 0.5)  # two stages
+REVISION_SEED = 5
+
+
+def revisions_distribution(p: float, cap: int) -> np.ndarray:
+    """P(a stage sends work back j times), j = 0..cap: geometric, approved anyway at ``cap``."""
+    return np.array([p**j * (1 - p) for j in range(cap)] + [p**cap])
+
+
+def test_revisions_per_request_match_the_revision_probabilities(single_team: Any) -> None:
+    """Each stage sends work back with its probability, up to the cap; finished requests show it."""
+    stages = [{"name": f"s{k}", "reviewers": 50, "revision_probability": p,
+               "review_time": {"dist": "exponential", "mean": 0.05}}
+              for k, p in enumerate(REVISION_PROBABILITIES)]
+    data = single_team(base_rate=5.0, horizon_days=400, capacity=50, stages=stages,
+                       production={"dist": "exponential", "mean": 0.2})
+    scenario = sim.scenario_from_dict(data)
+    cap = scenario.approvals.max_revisions_per_stage
+    requests = sim.run(scenario, "pilot", seed=REVISION_SEED).requests
+    done = requests[requests["finish"].notna()]
+    assert len(done) >= 0.99 * len(requests)  # light load: nearly every request finishes
+    j = np.arange(cap + 1)
+    per_stage = [revisions_distribution(p, cap) for p in REVISION_PROBABILITIES]
+    mean = sum(float(j @ d) for d in per_stage)
+    variance = sum(float(j**2 @ d) - float(j @ d) ** 2 for d in per_stage)
+    z = (done["revisions"].mean() - mean) / math.sqrt(variance / len(done))
+    assert abs(z) < stats.norm.ppf(1 - ALPHA / 2), (done["revisions"].mean(), mean)
+    assert done["revisions"].max() <= cap * len(REVISION_PROBABILITIES)
