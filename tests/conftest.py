@@ -8,6 +8,7 @@ with ``sim.scenario_from_dict``.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +118,21 @@ def ctrl_c_after_drawing(monkeypatch: pytest.MonkeyPatch) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(Figure, "savefig", interrupted)
+
+
+@pytest.fixture
+def ctrl_c_at() -> Callable[[int], Callable[[], None]]:
+    """Make a per-run callback that raises KeyboardInterrupt at its ``n``-th call (Ctrl-C)."""
+
+    def make(n: int) -> Callable[[], None]:
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
+            if done == n:
+                raise KeyboardInterrupt
+
+        return tick
+
+    return make

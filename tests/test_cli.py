@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -415,23 +415,10 @@ def test_keyboard_interrupt_before_any_run_finished_leaves_nothing(
 
 
 @contextmanager
-def ctrl_c_at_run(n: int) -> Iterator[None]:
-    """Patch the progress bar of run/compare to raise KeyboardInterrupt at the ``n``-th run."""
-
-    @contextmanager
-    def progress(total: int, quiet: bool) -> Iterator[Callable[[], None]]:
-        done = 0
-
-        def tick() -> None:
-            nonlocal done
-            done += 1
-            if done == n:
-                raise KeyboardInterrupt
-
-        yield tick
-
+def progress_ticking(tick: Callable[[], None]) -> Iterator[None]:
+    """Patch the progress bar of run/compare to call ``tick`` after every run."""
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(cli, "_progress", progress)
+        m.setattr(cli, "_progress", lambda total, quiet: nullcontext(tick))
         yield
 
 
@@ -453,13 +440,13 @@ RESUMED_FILES = ("summary.csv", "comparison.csv", "daily.parquet", "requests.par
 
 def test_interrupted_compare_keeps_finished_runs_and_resumes(
     saved: Path, tiny_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], ctrl_c_at: Callable[[int], Callable[[], None]],
 ) -> None:
     out, cache = tmp_path / "res", tmp_path / ".res.runs"
     shutil.copytree(saved, out)  # an earlier results folder: untouched by the interrupt
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     argv = ["compare", tiny_yaml, "--replications", "3", "--jobs", "2", "--out", out]
-    with ctrl_c_at_run(3):
+    with progress_ticking(ctrl_c_at(3)):
         code, _, err = call_main(argv, capsys)
     assert code == 130, err
     hint = f"finished runs are kept in {cache}; run the same command to resume"
@@ -487,12 +474,12 @@ def test_interrupted_compare_keeps_finished_runs_and_resumes(
 
 def test_a_changed_seed_does_not_reuse_cached_runs(
     tiny_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], ctrl_c_at: Callable[[int], Callable[[], None]],
 ) -> None:
     out, cache = tmp_path / "res", tmp_path / ".res.runs"
     argv = ["run", tiny_yaml, "--setup", "pilot", "--replications", "3", "--jobs", "1",
             "--out", out]
-    with ctrl_c_at_run(2):
+    with progress_ticking(ctrl_c_at(2)):
         code, _, err = call_main(argv, capsys)
     assert code == 130 and len(list(cache.glob("*.pkl"))) == 2, err
     computed = count_puts(monkeypatch)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -158,26 +158,13 @@ def test_cli_decompose_rejects_an_unusable_out_before_running(
 
 
 def test_cli_decompose_interrupted_hints_resume_and_counts_the_cache(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        ctrl_c_at: Callable[[int], Callable[[], None]]) -> None:
     out = tmp_path / "out"
     argv = ["decompose", str(tiny_file(tmp_path)), "--replications", "1", "--jobs", "2",
             "--out", str(out)]
-
-    @contextmanager
-    def ctrl_c_after_three(total: int, quiet: bool) -> Iterator[Callable[[], None]]:
-        done = 0
-
-        def tick() -> None:
-            nonlocal done
-            done += 1
-            if done == 3:
-                raise KeyboardInterrupt
-
-        yield tick
-
     with monkeypatch.context() as m:
-        m.setattr(sweep_cli, "progress_bar", ctrl_c_after_three)
+        m.setattr(sweep_cli, "progress_bar", lambda total, quiet: nullcontext(ctrl_c_at(3)))
         assert cli.main(argv) == 130
     err = capsys.readouterr().err.splitlines()
     assert f"0 of 16 runs found in {out / 'cells'}; running 16" in err

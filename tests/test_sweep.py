@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -217,19 +218,11 @@ def test_resume_recomputes_only_deleted_cells(
 @pytest.mark.parametrize("backend", ["processes", "serial"])
 def test_interrupted_sweep_resumes_without_redoing_finished_runs(
         short: sim.Scenario, grid: dict[str, list[object]], reference_table: pd.DataFrame,
-        tmp_path: Path, backend: str) -> None:
-    done = 0
-
-    def interrupt_after_five() -> None:
-        nonlocal done
-        done += 1
-        if done == 5:
-            raise KeyboardInterrupt
-
+        tmp_path: Path, backend: str, ctrl_c_at: Callable[[int], Callable[[], None]]) -> None:
     store = CellStore(tmp_path / "cells")
     with pytest.raises(KeyboardInterrupt):
         run_sweep(short, grid, SETUPS, REPS, 7, store, backend=backend, jobs=2,
-                  on_done=interrupt_after_five)
+                  on_done=ctrl_c_at(5))
     assert store.writes == 5
     assert len(list((tmp_path / "cells").glob("*.json"))) == 5
     resumed = CellStore(tmp_path / "cells")
