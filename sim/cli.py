@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from sim.config import Scenario
-    from sim.run_cache import RunCache
 
 PROG = "campaign-sim"
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -251,6 +250,7 @@ def _compare_and_write(
     """Run the comparison inside a staging folder, write the results, print the table."""
     import sim
     from sim.config import ScenarioError
+    from sim.outputs import cache_note, resume_hint
     from sim.report import terminal_table
     from sim.results import (
         ResultsError,
@@ -276,7 +276,7 @@ def _compare_and_write(
                 comparison = sim.compare(
                     scenario, setups=setups, replications=args.replications, seed=args.seed,
                     jobs=jobs, on_done=tick, cache=cache,
-                    on_cached=_cache_note(cache, args.quiet),
+                    on_cached=cache_note(cache.root, args.quiet, when_empty=False),
                 )
             _check_interrupted()
             info = RunInfo(
@@ -293,24 +293,12 @@ def _compare_and_write(
                        else [str(p) for p in err.problems]) from None
     except BaseException:  # Ctrl-C or a crash: keep the finished runs for the next attempt
         if cache.count():
-            print(f"finished runs are kept in {cache.root}; run the same command to resume",
-                  file=sys.stderr)
+            resume_hint(cache.root)
         raise
     cache.remove()  # the results folder is in place
     print(terminal_table(table))
     print(f"results: {out}")
     return EXIT_OK
-
-
-def _cache_note(cache: RunCache, quiet: bool) -> Callable[[int, int], None]:
-    """The ``on_cached`` callback: say how many runs an earlier attempt left, if any."""
-    from sim.outputs import note
-
-    def say(found: int, total: int) -> None:
-        if found and not quiet:
-            note(f"{found} of {total} runs found in {cache.root}; running {total - found}")
-
-    return say
 
 
 @contextmanager

@@ -99,6 +99,23 @@ def note(message: str) -> None:
     tqdm.write(message, file=sys.stderr)
 
 
+def cache_note(folder: Path, quiet: bool, when_empty: bool = True) -> Callable[[int, int], None]:
+    """An ``on_cached(found, total)`` callback saying how many runs a cache folder held.
+
+    Silent when ``quiet``, and when the cache held nothing unless ``when_empty``.
+    """
+    def say(found: int, total: int) -> None:
+        if not quiet and (found or when_empty):
+            note(f"{found} of {total} runs found in {folder}; running {total - found}")
+
+    return say
+
+
+def resume_hint(folder: Path) -> None:
+    """After Ctrl-C or a crash: where the finished runs are and how to resume."""
+    print(f"finished runs are kept in {folder}; run the same command to resume", file=sys.stderr)
+
+
 @contextmanager
 def progress_bar(total: int, quiet: bool) -> Iterator[Callable[[], None]]:
     """Progress over ``total`` runs on stderr; yields the function to call after each run.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,14 @@ from sim import __version__
 from sim.backends import BackendError, make_backend
 from sim.cli import PROG, BadInput
 from sim.config import Scenario, ScenarioError
-from sim.outputs import note, progress_bar, remove_empty, writable_folder, write_atomic
+from sim.outputs import (
+    cache_note,
+    progress_bar,
+    remove_empty,
+    resume_hint,
+    writable_folder,
+    write_atomic,
+)
 from sim.sweep import SweepPlan, parse_grid, plan_sweep, run_sweep
 
 DEFAULT_SWEEP_SETUPS = ("pilot", "conductor")
@@ -134,20 +141,6 @@ def prepare_out(out: Path) -> list[Path]:
     return made
 
 
-def cache_note(out: Path, quiet: bool) -> Callable[[int, int], None]:
-    """The ``on_cached`` callback: say how many runs were found in the cache and how many run."""
-    def say(found: int, total: int) -> None:
-        if not quiet:
-            note(f"{found} of {total} runs found in {out / 'cells'}; running {total - found}")
-    return say
-
-
-def resume_hint(out: Path) -> None:
-    """After Ctrl-C: where the finished runs are and how to resume."""
-    print(f"finished runs are kept in {out / 'cells'}; run the same command to resume",
-          file=sys.stderr)
-
-
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``campaign-sim sweep``: run the grid, write sweep.csv, sweep.json and the plots."""
     from sim.config import load_scenario
@@ -162,18 +155,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except (ScenarioError, BackendError) as err:
         return bad_input(problem_lines(err))
     out = args.out or RESULTS_ROOT / f"{scenario.name}-sweep"
+    cells = out / "cells"
     made: list[Path] = []
     try:
         made = prepare_out(out)
         with progress_bar(len(plan.runs), args.quiet) as tick:
             table = run_sweep(scenario, grid, setups, args.replications, args.seed, out,
                               backend=backend, on_done=tick,
-                              on_cached=cache_note(out, args.quiet))
+                              on_cached=cache_note(cells, args.quiet))
     except BackendError as err:
         remove_empty(made)
         return bad_input(problem_lines(err))
     except KeyboardInterrupt:
-        resume_hint(out)
+        resume_hint(cells)
         raise
     finally:
         backend.close()
@@ -251,17 +245,18 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     except (ScenarioError, BackendError) as err:
         return bad_input(problem_lines(err))
     out = args.out or RESULTS_ROOT / f"{scenario.name}-decompose"
+    cells = out / "cells"
     made: list[Path] = []
     try:
         made = prepare_out(out)
         with progress_bar(16 * args.replications, args.quiet) as tick:
             dec = decompose(scenario, args.replications, args.seed, args.metric, out=out,
-                            backend=backend, on_done=tick, on_cached=cache_note(out, args.quiet))
+                            backend=backend, on_done=tick, on_cached=cache_note(cells, args.quiet))
     except (ScenarioError, BackendError) as err:
         remove_empty(made)
         return bad_input(problem_lines(err))
     except KeyboardInterrupt:
-        resume_hint(out)
+        resume_hint(cells)
         raise
     finally:
         backend.close()
