@@ -24,6 +24,7 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check sim tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 slow: $(VENV)/.installed
 	$(BIN)/python -m pytest -m slow

@@ -56,12 +56,13 @@ if str(ROOT) not in sys.path:  # running as a script from a source tree
     sys.path.insert(0, str(ROOT))
 
 import sim  # noqa: E402
-from sim.backends import ProcessBackend  # noqa: E402
-from sim.pools import ServerPool  # noqa: E402
-from sim.production import column  # noqa: E402
-from sim.streams import Streams  # noqa: E402
-from sim.sweep import apply, run_sweep  # noqa: E402
-from sim.world import RunRecords, World  # noqa: E402
+from sim.runs.backends import ProcessBackend  # noqa: E402
+from sim.runs.sweep import run_sweep  # noqa: E402
+from sim.scenario.edit import apply  # noqa: E402
+from sim.world.pools import ServerPool  # noqa: E402
+from sim.world.records import RunRecords, column  # noqa: E402
+from sim.world.replication import World  # noqa: E402
+from sim.world.streams import Streams  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 SETUPS = ("pilot", "conductor", "oracle", "scaled_silos")

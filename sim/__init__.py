@@ -17,24 +17,26 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sim.config import Problem, Scenario, ScenarioError, load_scenario, scenario_from_dict
-    from sim.experiment import Comparison, RunResult, compare, run
-    from sim.setups import BUILTIN_SETUPS, Levers
+    from sim.runs.experiment import Comparison, RunResult, compare, run
+    from sim.scenario.load import load_scenario, scenario_from_dict
+    from sim.scenario.problems import Problem, ScenarioError
+    from sim.scenario.schema import Scenario
+    from sim.scenario.setups import BUILTIN_SETUPS, Levers
 
-__version__ = "0.1.0"
+from sim.version import __version__
 
 _MODULE_OF = {
-    "Problem": "sim.config",
-    "Scenario": "sim.config",
-    "ScenarioError": "sim.config",
-    "load_scenario": "sim.config",
-    "scenario_from_dict": "sim.config",
-    "Comparison": "sim.experiment",
-    "RunResult": "sim.experiment",
-    "compare": "sim.experiment",
-    "run": "sim.experiment",
-    "BUILTIN_SETUPS": "sim.setups",
-    "Levers": "sim.setups",
+    "Problem": "sim.scenario.problems",
+    "ScenarioError": "sim.scenario.problems",
+    "Scenario": "sim.scenario.schema",
+    "load_scenario": "sim.scenario.load",
+    "scenario_from_dict": "sim.scenario.load",
+    "BUILTIN_SETUPS": "sim.scenario.setups",
+    "Levers": "sim.scenario.setups",
+    "Comparison": "sim.runs.experiment",
+    "RunResult": "sim.runs.experiment",
+    "compare": "sim.runs.experiment",
+    "run": "sim.runs.experiment",
 }
 
 __all__ = [

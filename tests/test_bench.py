@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.streams import Streams
-from sim.world import World
+from sim.world.replication import World
+from sim.world.streams import Streams
 
 ROOT = Path(__file__).resolve().parents[1]
 

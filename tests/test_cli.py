@@ -28,9 +28,9 @@ import yaml
 
 import sim
 from sim import cli
-from sim.config import scenario_from_dict
-from sim.results import scenario_hash
-from sim.run_cache import RunCache
+from sim.runs.store import RunStore
+from sim.scenario.identity import scenario_hash
+from sim.scenario.load import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -227,7 +227,7 @@ def test_unwritable_output_folder_is_bad_input(
     if where == "create":
         monkeypatch.setattr(Path, "mkdir", mkdir)
     elif where == "write":
-        monkeypatch.setattr("sim.results.write_json", write_json)
+        monkeypatch.setattr("sim.report.folder.write_json", write_json)
     else:
         out = tmp_path / ("x" * 300)  # longer than any file system allows
     code, stdout, err = call_main(["compare", tiny_yaml, *QUICK, "--jobs", "1", "--out", out],
@@ -418,20 +418,20 @@ def test_keyboard_interrupt_before_any_run_finished_leaves_nothing(
 def progress_ticking(tick: Callable[[], None]) -> Iterator[None]:
     """Patch the progress bar of run/compare to call ``tick`` after every run."""
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(cli, "_progress", lambda total, quiet: nullcontext(tick))
+        m.setattr("sim.cli.progress.progress_bar", lambda total, quiet: nullcontext(tick))
         yield
 
 
 def count_puts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record the key of every run stored in a run cache (that is, every run computed)."""
     keys: list[str] = []
-    real = RunCache.put
+    real = RunStore.put
 
-    def put(self: RunCache, key: str, result: sim.RunResult) -> None:
+    def put(self: RunStore, key: str, result: sim.RunResult) -> None:
         keys.append(key)
         real(self, key, result)
 
-    monkeypatch.setattr(RunCache, "put", put)
+    monkeypatch.setattr(RunStore, "put", put)
     return keys
 
 
@@ -509,7 +509,7 @@ def test_importing_the_package_and_cli_is_light() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["[]", "sim.experiment sim.config True"]
+    assert done.stdout.splitlines() == ["[]", "sim.runs.experiment sim.scenario.load True"]
 
 
 # Ctrl-C (a real SIGINT to itself) while the first heavy library loads, then the entry point of
@@ -538,11 +538,13 @@ runpy.run_module("sim", run_name="__main__", alter_sys=True)
 
 
 @pytest.mark.parametrize("entry", ["script", "module"])
-@pytest.mark.parametrize("command", [["validate"], ["--help"]], ids=["validate", "help"])
+@pytest.mark.parametrize("command", ["compare", "run"])
 def test_ctrl_c_while_libraries_load_is_an_interrupt(
-    entry: str, command: list[str], tiny_yaml: Path, tmp_path: Path
+    entry: str, command: str, tiny_yaml: Path, tmp_path: Path
 ) -> None:
-    args = [*command, str(tiny_yaml)] if command == ["validate"] else command
+    args = [command, str(tiny_yaml), "--replications", "1", "--quiet", "--out", "res"]
+    if command == "run":
+        args += ["--setup", "pilot"]
     done = subprocess.run(
         [sys.executable, "-c", SIGINT_DURING_IMPORT.format(heavy=HEAVY_MODULES), entry, *args],
         cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,

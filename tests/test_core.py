@@ -13,12 +13,12 @@ import yaml
 from scipy import optimize
 
 import sim
-from sim.allocators import allocate, bounds
-from sim.config import Platform
-from sim.media import hill
-from sim.metrics import DAYS_PER_MONTH
-from sim.streams import Streams
-from sim.world import World
+from sim.scenario.schema import Platform
+from sim.tables.metrics import DAYS_PER_MONTH
+from sim.world.allocators import allocate, bounds
+from sim.world.media import hill
+from sim.world.replication import World
+from sim.world.streams import Streams
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def test_conductor_regret_shrinks(baseline_comparison: sim.Comparison) -> None:
 
 def test_learner_weighs_quality_only_as_reported(baseline_scenario: sim.Scenario) -> None:
     """Today's true creative quality never reaches the learner: only its delayed reports do."""
-    from sim.allocators import LearnerAllocator, MarketView, Report
+    from sim.world.allocators import LearnerAllocator, MarketView, Report
 
     n = len(baseline_scenario.channels)
     days = np.arange(7)
@@ -100,7 +100,7 @@ def test_learner_weighs_quality_only_as_reported(baseline_scenario: sim.Scenario
 
 def test_a_channel_without_live_assets_runs_no_ads(baseline_scenario: sim.Scenario) -> None:
     """Its spend is wasted: no impressions, no conversions, no adstock and no halo on others."""
-    from sim.media import Media
+    from sim.world.media import Media
 
     n = len(baseline_scenario.channels)
     spend, u = np.full(n, 1000.0), np.full(n, 0.5)
@@ -189,21 +189,21 @@ def test_custom_setup_overrides_levers() -> None:
 
 
 def test_compare_with_a_run_cache_stores_each_run_and_loads_it_back(tmp_path: Path) -> None:
-    from sim.run_cache import RunCache
+    from sim.runs.store import RunStore
 
     data = _small().to_dict()
     data["setups"] = ["pilot", {"name": "pilot_copy", "base": "pilot"}]  # the same levers
     s = sim.scenario_from_dict(data)
     plain = sim.compare(s, replications=2, seed=0)
-    first = RunCache(tmp_path / "runs")
-    a = sim.compare(s, replications=2, seed=0, cache=first)
+    first = RunStore(tmp_path / "runs")
+    a = sim.compare(s, replications=2, seed=0, store=first)
     assert first.writes == 4 and first.count() == 4  # one file per setup, even with equal levers
-    second, found = RunCache(tmp_path / "runs"), []
-    b = sim.compare(s, replications=2, seed=0, cache=second,
+    second, found = RunStore(tmp_path / "runs"), []
+    b = sim.compare(s, replications=2, seed=0, store=second,
                     on_cached=lambda n, total: found.append((n, total)))
     assert second.writes == 0 and found == [(4, 4)]
     next(second.root.glob("*.pkl")).write_bytes(b"damaged")
-    c = sim.compare(s, replications=2, seed=0, cache=second)
+    c = sim.compare(s, replications=2, seed=0, store=second)
     assert second.writes == 1  # an unreadable file is run again
     for name in ("summary", "daily", "requests"):
         for other in (a, b, c):

@@ -14,18 +14,11 @@ import pytest
 import yaml
 
 import sim
-from sim import cli, sweep_cli
-from sim.decompose import (
-    METRICS,
-    RESIDUAL,
-    TOTAL,
-    Decomposition,
-    ablation_setups,
-    decompose,
-    waterfall,
-)
-from sim.setups import BUILTIN_SETUPS, LEVER_NAMES
-from sim.sweep import add_sweep_commands
+from sim import cli
+from sim.report.waterfall import waterfall
+from sim.runs.decompose import RESIDUAL, TOTAL, Decomposition, ablation_setups, decompose
+from sim.scenario.setups import BUILTIN_SETUPS, LEVER_NAMES
+from sim.tables.metrics import SUMMARY_METRICS as METRICS
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -103,16 +96,14 @@ def test_decompose_other_metric_and_cache(short: sim.Scenario, dec: Decompositio
     first = decompose(short, replications=REPS, seed=3, metric="revenue", out=tmp_path,
                       backend="serial")
     assert first.metric == "revenue"
-    assert len(list((tmp_path / "cells").glob("*.json"))) == 16 * REPS
+    assert len(list((tmp_path / "cells").glob("*.pkl"))) == 16 * REPS
     pd.testing.assert_frame_equal(first.runs, dec.runs)
     with pytest.raises(KeyError, match="unknown metric"):
         decompose(short, replications=REPS, seed=3, metric="nope", out=tmp_path)
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="campaign-sim")
-    add_sweep_commands(p.add_subparsers(dest="command"))
-    return p
+    return cli.build_parser()
 
 
 def test_cli_decompose_writes_table_and_waterfall(tmp_path: Path,
@@ -122,13 +113,11 @@ def test_cli_decompose_writes_table_and_waterfall(tmp_path: Path,
     scenario = tmp_path / "tiny.yaml"
     scenario.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     out = tmp_path / "out"
-    bad = parser().parse_args(["decompose", str(scenario), "--metric", "nope", "--out", str(out)])
-    assert bad.func(bad) == 2
+    assert cli.main(["decompose", str(scenario), "--metric", "nope", "--out", str(out)]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
     assert not out.exists()
-    args = parser().parse_args(["decompose", str(scenario), "--replications", "2", "--jobs", "2",
-                                "--out", str(out), "--quiet"])
-    assert args.func(args) == 0
+    assert cli.main(["decompose", str(scenario), "--replications", "2", "--jobs", "2",
+                                "--out", str(out), "--quiet"]) == 0
     table = pd.read_csv(out / "decomposition.csv")
     assert list(table["lever"]) == [*LEVER_NAMES, RESIDUAL, TOTAL]
     assert (out / "waterfall.png").is_file()
@@ -164,12 +153,12 @@ def test_cli_decompose_interrupted_hints_resume_and_counts_the_cache(
     argv = ["decompose", str(tiny_file(tmp_path)), "--replications", "1", "--jobs", "2",
             "--out", str(out)]
     with monkeypatch.context() as m:
-        m.setattr(sweep_cli, "progress_bar", lambda total, quiet: nullcontext(ctrl_c_at(3)))
+        m.setattr("sim.cli.progress.progress_bar", lambda total, quiet: nullcontext(ctrl_c_at(3)))
         assert cli.main(argv) == 130
     err = capsys.readouterr().err.splitlines()
     assert f"0 of 16 runs found in {out / 'cells'}; running 16" in err
     assert f"finished runs are kept in {out / 'cells'}; run the same command to resume" in err
-    found = len(list((out / "cells").glob("*.json")))
+    found = len(list((out / "cells").glob("*.pkl")))
     assert 3 <= found < 16
     assert cli.main(argv) == 0
     err = capsys.readouterr().err.splitlines()

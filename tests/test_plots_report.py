@@ -17,27 +17,24 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.plots import (
-    PLOT_NAMES,
+from sim.report.figure_data import (
     backlog_curve,
-    build_figures,
     cumulative_net,
-    figure_builders,
-    make_plots,
     mean_daily_by_channel,
     revenue_by_channel,
 )
-from sim.report import (
+from sim.report.figures import PLOT_NAMES, build_figures, figure_builders, make_plots
+from sim.report.labels import number_format
+from sim.report.markdown import write_report
+from sim.report.prose import plot_reading
+from sim.report.terminal import terminal_table
+from sim.tables.comparison import (
     COMPARISON_COLUMNS,
     MAIN_METRICS,
     comparison_table,
     default_metrics,
     infer_reference,
-    number_format,
-    plot_reading,
     regret_table,
-    terminal_table,
-    write_report,
 )
 
 SETUPS = ("pilot", "conductor", "oracle")

@@ -7,7 +7,7 @@ from typing import Any
 
 import simpy
 
-from sim.pools import ServerPool
+from sim.world.pools import ServerPool
 
 
 def _trace(prioritised: bool, jobs: list[tuple[float, float, float]], capacity: int

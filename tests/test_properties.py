@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.config import Scenario
+from sim.scenario.schema import Scenario
 
 SETUPS = ["pilot", "conductor", "oracle", "scaled_silos"]
 INVALID_EXAMPLES = 100  # per kind of mutation

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import sim
-from sim import reference
+from sim.scenario import reference
 
 
 def test_reference_file_is_up_to_date() -> None:

@@ -18,24 +18,14 @@ import yaml
 
 import sim
 from sim import cli
-from sim.backends import BackendError, make_backend
-from sim.outputs import write_atomic
-from sim.setups import BUILTIN_SETUPS
-from sim.sweep import (
-    CellStore,
-    GridError,
-    RunChunk,
-    add_sweep_commands,
-    apply,
-    grid_cells,
-    grid_columns,
-    parse_grid,
-    plan_sweep,
-    run_chunk,
-    run_key,
-    run_sweep,
-)
-from sim.sweep_plots import gain_table, sweep_plots
+from sim.files import write_atomic
+from sim.report.sweep_figures import gain_table, sweep_plots
+from sim.runs.backends import BackendError, make_backend
+from sim.runs.store import RunStore, run_key
+from sim.runs.sweep import SweepRun, grid_columns, plan_sweep, run_sweep, summary_row
+from sim.scenario.edit import GridError, apply, grid_cells, parse_grid
+from sim.scenario.identity import scenario_fingerprint
+from sim.scenario.setups import BUILTIN_SETUPS
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -138,15 +128,19 @@ def test_plan_rejects_unknown_setups(short: sim.Scenario) -> None:
         plan_sweep(short, {}, ["pilot", "nope"], 1, 0)
 
 
+def key_of(scenario: sim.Scenario, levers: sim.Levers, seed: int, replication: int) -> str:
+    return run_key(scenario_fingerprint(scenario), levers, seed, replication)
+
+
 def test_run_key_depends_on_what_determines_a_run(short: sim.Scenario) -> None:
     pilot, conductor = BUILTIN_SETUPS["pilot"], BUILTIN_SETUPS["conductor"]
-    key = run_key(short, pilot, 0, 0)
+    key = key_of(short, pilot, 0, 0)
     assert len(key) == 64
-    assert key == run_key(apply(short, {}), pilot, 0, 0)
-    assert key == run_key(apply(short, {"demand.growth": 3}), pilot, 0, 0)  # int == float
-    assert key == run_key(short.model_copy(update={"setups": ["pilot"]}), pilot, 0, 0)
-    others = {run_key(short, conductor, 0, 0), run_key(short, pilot, 1, 0),
-              run_key(short, pilot, 0, 1), run_key(apply(short, {"demand.growth": 2}), pilot, 0, 0)}
+    assert key == key_of(apply(short, {}), pilot, 0, 0)
+    assert key == key_of(apply(short, {"demand.growth": 3}), pilot, 0, 0)  # int == float
+    assert key == key_of(short.model_copy(update={"setups": ["pilot"]}), pilot, 0, 0)
+    others = {key_of(short, conductor, 0, 0), key_of(short, pilot, 1, 0),
+              key_of(short, pilot, 0, 1), key_of(apply(short, {"demand.growth": 2}), pilot, 0, 0)}
     assert key not in others and len(others) == 4
 
 
@@ -193,16 +187,16 @@ def test_common_random_numbers_hold_across_cells(reference_table: pd.DataFrame) 
 def test_resume_recomputes_only_deleted_cells(
         short: sim.Scenario, grid: dict[str, list[object]], reference_table: pd.DataFrame,
         tmp_path: Path) -> None:
-    first = CellStore(tmp_path / "cells")
+    first = RunStore(tmp_path / "cells")
     table = run_sweep(short, grid, SETUPS, REPS, 7, first, backend="processes", jobs=2)
     assert first.writes == RUNS
-    files = sorted((tmp_path / "cells").glob("*.json"))
+    files = sorted((tmp_path / "cells").glob("*.pkl"))
     assert len(files) == RUNS
     assert not list((tmp_path / "cells").glob("*.tmp"))
     for f in files[:5]:
         f.unlink()
     files[5].write_text("{truncated", encoding="utf-8")  # a damaged file is recomputed
-    again = CellStore(tmp_path / "cells")
+    again = RunStore(tmp_path / "cells")
     calls = []
     table2 = run_sweep(short, grid, SETUPS, REPS, 7, again, backend="processes", jobs=2,
                        on_done=lambda: calls.append(1))
@@ -210,7 +204,7 @@ def test_resume_recomputes_only_deleted_cells(
     assert len(calls) == RUNS
     pd.testing.assert_frame_equal(table, reference_table)
     pd.testing.assert_frame_equal(table2, reference_table)
-    third = CellStore(tmp_path / "cells")
+    third = RunStore(tmp_path / "cells")
     pd.testing.assert_frame_equal(run_sweep(short, grid, SETUPS, REPS, 7, third), reference_table)
     assert third.writes == 0
 
@@ -219,22 +213,22 @@ def test_resume_recomputes_only_deleted_cells(
 def test_interrupted_sweep_resumes_without_redoing_finished_runs(
         short: sim.Scenario, grid: dict[str, list[object]], reference_table: pd.DataFrame,
         tmp_path: Path, backend: str, ctrl_c_at: Callable[[int], Callable[[], None]]) -> None:
-    store = CellStore(tmp_path / "cells")
+    store = RunStore(tmp_path / "cells")
     with pytest.raises(KeyboardInterrupt):
         run_sweep(short, grid, SETUPS, REPS, 7, store, backend=backend, jobs=2,
                   on_done=ctrl_c_at(5))
     assert store.writes == 5
-    assert len(list((tmp_path / "cells").glob("*.json"))) == 5
-    resumed = CellStore(tmp_path / "cells")
+    assert len(list((tmp_path / "cells").glob("*.pkl"))) == 5
+    resumed = RunStore(tmp_path / "cells")
     table = run_sweep(short, grid, SETUPS, REPS, 7, resumed, backend=backend, jobs=2)
     assert resumed.writes == RUNS - 5
     pd.testing.assert_frame_equal(table, reference_table)
 
 
 def test_setups_with_equal_levers_share_one_run(short: sim.Scenario, tmp_path: Path) -> None:
-    twin = sim.setups.SetupSpec(name="twin", base="pilot")
+    twin = sim.scenario.setups.SetupSpec(name="twin", base="pilot")
     s = short.model_copy(update={"setups": ["pilot", twin]})
-    store = CellStore(tmp_path)
+    store = RunStore(tmp_path)
     table = run_sweep(s, {}, ["pilot", "twin"], 1, 0, store, backend="serial")
     assert store.writes == 1
     assert list(table["setup"]) == ["pilot", "twin"]
@@ -278,9 +272,7 @@ def test_heatmap_draws_break_even_when_the_gain_changes_sign(tmp_path: Path) -> 
 
 # -- command line --------------------------------------------------------------------------------
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="campaign-sim")
-    add_sweep_commands(p.add_subparsers(dest="command"))
-    return p
+    return cli.build_parser()
 
 
 def tiny_file(tmp_path: Path) -> Path:
@@ -296,7 +288,7 @@ def test_commands_are_registered() -> None:
     for command in ("sweep", "decompose", "bench"):
         args = p.parse_args([command] + ([] if command == "bench" else ["x.yaml"]) +
                             (["--grid", "a=1"] if command == "sweep" else []))
-        assert callable(args.func) and args.func is args.handler
+        assert callable(args.handler)
 
 
 @pytest.mark.parametrize(("grid", "needle"), [
@@ -308,9 +300,8 @@ def test_commands_are_registered() -> None:
 def test_cli_bad_grid_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                             grid: str, needle: str) -> None:
     out = tmp_path / "out"
-    args = parser().parse_args(["sweep", str(tiny_file(tmp_path)), "--grid", grid,
-                                "--out", str(out), "--quiet"])
-    assert args.func(args) == 2
+    assert cli.main(["sweep", str(tiny_file(tmp_path)), "--grid", grid,
+                     "--out", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and needle in err[0], err
     assert not out.exists()
@@ -319,12 +310,10 @@ def test_cli_bad_grid_exits_2_with_one_line(tmp_path: Path, capsys: pytest.Captu
 def test_cli_bad_scenario_and_setups_exit_2(tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
-    args = parser().parse_args(["sweep", str(tmp_path / "missing.yaml"), "--grid",
-                                "demand.growth=1", "--out", str(out)])
-    assert args.func(args) == 2
-    args = parser().parse_args(["sweep", str(tiny_file(tmp_path)), "--grid", "demand.growth=1",
-                                "--setups", "pilot,nope", "--out", str(out)])
-    assert args.func(args) == 2
+    assert cli.main(["sweep", str(tmp_path / "missing.yaml"), "--grid",
+                                "demand.growth=1", "--out", str(out)]) == 2
+    assert cli.main(["sweep", str(tiny_file(tmp_path)), "--grid", "demand.growth=1",
+                     "--setups", "pilot,nope", "--out", str(out)]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 2
     assert not out.exists()
 
@@ -334,28 +323,25 @@ def test_cli_sweep_writes_table_plots_and_cache(tmp_path: Path,
     out = tmp_path / "out"
     argv = ["sweep", str(tiny_file(tmp_path)), "--grid", "demand.growth=1,3", "--replications",
             "2", "--jobs", "2", "--out", str(out), "--quiet"]
-    args = parser().parse_args(argv)
-    assert args.func(args) == 0
+    assert cli.main(argv) == 0
     table = pd.read_csv(out / "sweep.csv")
     assert len(table) == 2 * 2 * 2 and table.columns[0] == "demand.growth"
     assert (out / "gain_demand.growth.png").is_file()
-    assert len(list((out / "cells").glob("*.json"))) == 8
+    assert len(list((out / "cells").glob("*.pkl"))) == 8
     info = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
     assert info["grid"] == {"demand.growth": [1, 3]} and info["setups"] == SETUPS
     assert "net contribution, conductor - pilot" in capsys.readouterr().out
     before = (out / "sweep.csv").read_bytes()
-    args = parser().parse_args(argv)
-    assert args.func(args) == 0
+    assert cli.main(argv) == 0
     assert (out / "sweep.csv").read_bytes() == before
 
 
 def test_a_worker_with_another_version_refuses_work(short: sim.Scenario) -> None:
     plan = plan_sweep(short, {}, ["pilot"], 1, 0)
-    chunk = RunChunk(short, (plan.runs[0][1],), version="0.0.0-other")
     with pytest.raises(RuntimeError, match="same version"):
-        run_chunk(chunk)
-    (key, row), = run_chunk(RunChunk(short, (plan.runs[0][1],)))
-    assert key == plan.runs[0][1].key and row["setup"] == "pilot"
+        summary_row(SweepRun(short, plan.runs[0][1], version="0.0.0-other"))
+    row = summary_row(SweepRun(short, plan.runs[0][1]))
+    assert row["setup"] == "pilot"
 
 
 # -- audit fixes: out folder, cache feedback, file modes, stale plots, grid values, options -------
@@ -407,7 +393,7 @@ def test_cli_sweep_says_how_many_runs_the_cache_holds(
     code, _, err = call_main(argv, capsys)
     assert code == 0, err
     assert f"0 of 4 runs found in {out / 'cells'}; running 4" in err.splitlines()
-    next(iter(sorted((out / "cells").glob("*.json")))).unlink()
+    next(iter(sorted((out / "cells").glob("*.pkl")))).unlink()
     code, _, err = call_main(argv, capsys)
     assert code == 0, err
     assert f"3 of 4 runs found in {out / 'cells'}; running 1" in err.splitlines()
@@ -420,10 +406,10 @@ def test_write_atomic_gives_the_usual_file_mode(tmp_path: Path) -> None:
     os.umask(mask)
     write_atomic(tmp_path / "atomic.txt", "x")
     (tmp_path / "plain.txt").write_text("x", encoding="utf-8")
-    CellStore(tmp_path / "cells").put("k", {"a": 1})
+    RunStore(tmp_path / "cells").put("k", {"a": 1})
     modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.rglob("*") if p.is_file()}
     assert modes == {"atomic.txt": 0o666 & ~mask, "plain.txt": 0o666 & ~mask,
-                     "k.json": 0o666 & ~mask}
+                     "k.pkl": 0o666 & ~mask}
 
 
 def test_cli_sweep_removes_plots_of_an_earlier_grid_only(

@@ -21,9 +21,9 @@ import pytest
 from scipy import stats
 
 import sim
-from sim import demand as dm
-from sim import media
-from sim.distributions import Deterministic, Exponential, Gamma, LogNormal
+from sim.scenario.distributions import Deterministic, Exponential, Gamma, LogNormal
+from sim.world import demand as dm
+from sim.world import media
 
 # One false-alarm budget for the whole file: about 35 statistical comparisons (M/M/c 10,
 # arrivals 8, reuse 6, moments 10) each at level 0.001 keep the chance that a correct simulator

@@ -1,0 +1,1 @@
+"""Tables to the terminal table, the Markdown report, figures and the results folder."""

@@ -1,0 +1,1 @@
+"""The scenario: YAML reading, the validated schema, setups, distributions and edits."""

@@ -1,0 +1,1 @@
+"""Records to tidy tables, and estimates with confidence intervals."""

@@ -1,0 +1,80 @@
+"""Which policy each lever of a setup picks: every such choice of the world, in one place.
+
+A setup is a set of levers (:class:`~sim.scenario.setups.Levers`); the world asks this module
+for the allocator, the data feed, the AI coverage and the way content work is run, and never
+looks at a lever itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.scenario.schema import DataFeed, Scenario
+from sim.scenario.setups import Levers
+from sim.world.allocators import BudgetAllocator, LearnerAllocator, OracleAllocator, PlanAllocator
+from sim.world.media import Media
+from sim.world.production import Practice
+from sim.world.routing import BoundRouting, FastestRouting, due_value_priority, fifo_priority
+from sim.world.streams import Streams
+from sim.world.teams import Team
+
+
+def ai_efficiency(scenario: Scenario, levers: Levers) -> np.ndarray:
+    """Conversion multiplier per channel from the setup's AI coverage (``ai_channels``)."""
+    names = scenario.channel_names
+    a = scenario.allocator
+    if levers.ai_channels == "all":
+        on = np.ones(len(names), dtype=bool)
+    elif levers.ai_channels == "pilot":
+        on = np.array([c in a.ai_pilot_channels for c in names])
+    else:
+        on = np.zeros(len(names), dtype=bool)
+    return np.where(on, a.ai_efficiency, 1.0)
+
+
+def allocator_for(scenario: Scenario, levers: Levers, media: Media,
+                  streams: Streams) -> BudgetAllocator:
+    """The budget allocator the setup's ``allocation`` lever names."""
+    if levers.allocation == "learner":
+        # the learner is told only what an operator knows: never the response curves
+        return LearnerAllocator(
+            scenario.allocator,
+            value=np.array([c.value_per_conversion for c in scenario.channels]),
+            plan=np.array([c.plan_share for c in scenario.channels]),
+            daily_budget=scenario.budget.daily_amount, horizon=scenario.horizon_days,
+            rng=streams.get("allocator"))
+    if levers.allocation == "oracle":
+        return OracleAllocator(scenario, media)
+    return PlanAllocator(scenario)
+
+
+def data_feed_for(scenario: Scenario, levers: Levers) -> DataFeed:
+    """The report cadence and delay the setup's ``data`` lever names."""
+    feed: DataFeed = getattr(scenario.allocator.data, levers.data)
+    return feed
+
+
+def prioritised(levers: Levers) -> bool:
+    """Whether queues are ordered by value and due date (coordinated routing) or first come."""
+    return levers.routing == "fastest"
+
+
+def practices_for(scenario: Scenario, levers: Levers, teams: list[Team],
+                  bound: list[Team]) -> tuple[Practice, Practice]:
+    """How content work is run (siloed, coordinated) for the setup's content levers.
+
+    The siloed practice is the pilot's; the coordinated one applies the setup's ``library``,
+    ``routing`` and ``handoffs`` levers to the requests the platform has taken on.
+    """
+    siloed = Practice(False, BoundRouting(bound), 1.0, fifo_priority)
+    coordinated = Practice(
+        shared_library=levers.library == "shared",
+        routing=FastestRouting(teams) if levers.routing == "fastest" else siloed.routing,
+        handoff_factor=(scenario.platform.handoff_factor
+                        if levers.handoffs == "shared_briefs" else 1.0),
+        priority=due_value_priority if prioritised(levers) else fifo_priority,
+    )
+    return siloed, coordinated
+
+
+__all__ = ["ai_efficiency", "allocator_for", "data_feed_for", "practices_for", "prioritised"]

@@ -1,0 +1,118 @@
+"""Content production: teams, hand-offs, approval stages and revision loops (SimPy processes).
+
+A request's life: decide reuse, pick a team, brief it (hand-off), wait for a free person, produce
+or adapt, then pass each approval stage, where a review can send it back for a revision (another
+hand-off and another round of work). When approved, the asset is filed in the library and goes
+live on its channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+
+from sim.scenario.schema import Stage
+from sim.world import demand as dm
+from sim.world.library import AssetLibrary, is_reused
+from sim.world.records import RequestRows, column
+from sim.world.teams import ReviewStage, Team
+
+if TYPE_CHECKING:
+    from sim.world.media import Media
+    from sim.world.routing import Routing
+
+
+@dataclass(frozen=True)
+class Practice:
+    """How content work is run for one request: the levers that apply to it."""
+
+    shared_library: bool
+    routing: Routing
+    handoff_factor: float
+    priority: Callable[[float, float], float]
+
+
+class WorkContent:
+    """Every request's durations for every team and stage, computed once, vectorised.
+
+    The uniforms were drawn at arrival; turning them into days here, outside the event loop,
+    keeps the loop free of numpy and scipy calls. Review rounds are flat: request ``i``'s rounds
+    are at ``i * rounds`` onwards.
+    """
+
+    def __init__(self, requests: dm.Requests, teams: list[Team], stages: list[Stage]):
+        u = requests.uniforms
+        self.new = [column(t.spec.production_time.ppf(u[:, dm.U_WORK])) for t in teams]
+        self.adapt = [column(t.spec.adaptation_time.ppf(u[:, dm.U_WORK])) for t in teams]
+        self.handoff = [column(t.spec.handoff.ppf(u[:, dm.U_HANDOFF])) for t in teams]
+        rv = requests.review_uniforms
+        self.rounds = rv.shape[2]
+        self.review = [column(s.review_time.ppf(rv[:, k, :, 0])) for k, s in enumerate(stages)]
+        self.sent_back = [column(rv[:, k, :, 1] < s.revision_probability)
+                          for k, s in enumerate(stages)]
+
+
+class ContentOps:
+    """Runs every request through reuse, production and approvals."""
+
+    def __init__(self, env: simpy.Environment, requests: dm.Requests, *, teams: list[Team],
+                 bound: list[Team], stages: list[ReviewStage], library: AssetLibrary,
+                 media: Media, findability: dict[str, float], revision_work: float,
+                 revision_cost: float, value_weight: np.ndarray,
+                 practices: tuple[Practice, Practice], coordinated: np.ndarray):
+        self.env, self.teams, self.bound = env, teams, bound
+        self.stages, self.library, self.media = stages, library, media
+        self.findability = findability
+        self.revision_work, self.revision_cost = revision_work, revision_cost
+        self.practices = practices  # (siloed, coordinated)
+        self.coordinated = column(coordinated)  # per request: 1 if handled the coordinated way
+        self.content = WorkContent(requests, teams, [st.spec for st in stages])
+        self.channel = column(requests.channel)
+        self.format = column(requests.format)
+        self.campaign = column(requests.campaign)
+        self.due = column(requests.due)
+        self.u_compat = column(requests.uniforms[:, dm.U_COMPAT])
+        self.u_find = column(requests.uniforms[:, dm.U_FIND])
+        self.value_weight = value_weight.tolist()
+        self.rows = RequestRows(len(requests))
+
+    def fulfil(self, i: int) -> Generator[simpy.Event, Any, None]:
+        """The whole life of request ``i`` (a SimPy process)."""
+        rows, content = self.rows, self.content
+        channel, fmt, campaign = self.channel[i], self.format[i], self.campaign[i]
+        how = self.practices[self.coordinated[i]]
+        viewer = None if how.shared_library else self.bound[channel].index
+        kind = "shared" if how.shared_library else "siloed"
+        best = self.library.best_compatibility(campaign, fmt, viewer)
+        reused = is_reused(best, self.findability[kind], self.u_compat[i], self.u_find[i])
+        team = how.routing.choose(channel, fmt, reused, how.handoff_factor)
+        spec, t = team.spec, team.index
+        mean = (spec.adaptation_time if reused else spec.production_time).mean
+        work = (content.adapt if reused else content.new)[t][i]
+        base_cost = spec.cost_adaptation if reused else spec.cost_new
+        handoff = content.handoff[t][i] * how.handoff_factor
+        priority = how.priority(self.due[i], self.value_weight[channel])
+        rows.reused[i], rows.team[i], rows.work[i] = reused, t, work
+        cost = base_cost  # billed when the asset is delivered: an open request costs nothing yet
+
+        yield from team.work(work, mean, priority, handoff)
+        first = i * content.rounds
+        last = first + content.rounds - 1
+        for s, stage in enumerate(self.stages):
+            review, sent_back = content.review[s], content.sent_back[s]
+            for k in range(first, last + 1):
+                yield from stage.review(review[k], priority)
+                if not sent_back[k] or k == last:
+                    break
+                rows.revisions[i] += 1
+                cost += base_cost * self.revision_cost
+                extra = work * self.revision_work
+                rows.work[i] += extra
+                yield from team.work(extra, mean * self.revision_work, priority, handoff)
+        rows.finish[i], rows.cost[i] = self.env.now, cost
+        self.library.add(campaign, fmt, t)
+        self.media.add_asset(channel, self.env.now)

@@ -1,0 +1,136 @@
+"""One replication of one setup: build the SimPy world, run it, return plain records."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from sim.scenario.schema import Scenario
+from sim.scenario.setups import Levers
+from sim.world import demand as dm
+from sim.world.allocators import MarketView, Report
+from sim.world.library import AssetLibrary
+from sim.world.media import Media
+from sim.world.policies import (
+    ai_efficiency,
+    allocator_for,
+    data_feed_for,
+    practices_for,
+    prioritised,
+)
+from sim.world.production import ContentOps
+from sim.world.records import DailyLog, RunRecords, column
+from sim.world.streams import Streams
+from sim.world.teams import ReviewStage, Team
+
+
+def budget_by_day(scenario: Scenario) -> np.ndarray:
+    """Media budget for each day, with the optional time profile applied."""
+    days = scenario.horizon_days
+    b = scenario.budget
+    daily = np.full(days, b.daily_amount)
+    if b.profile:
+        prof = np.asarray(b.profile, dtype=float)
+        seg = np.minimum((np.arange(days) * len(prof)) // days, len(prof) - 1)
+        daily *= prof[seg] / prof[seg].mean()  # day-weighted: the total is unchanged
+    return daily
+
+
+class World:
+    """Builds and runs one replication."""
+
+    def __init__(self, scenario: Scenario, levers: Levers, streams: Streams,
+                 env: simpy.Environment | None = None):
+        self.scenario, self.levers = scenario, levers
+        self.env = env if env is not None else simpy.Environment()
+        horizon = float(scenario.horizon_days)
+        self.requests = dm.draw_requests(scenario, streams.get("arrivals"),
+                                         streams.get("request_attributes"))
+        self.noise = streams.get("conversions").random((scenario.horizon_days,
+                                                        len(scenario.channels)))
+        self.media = Media(scenario, ai_efficiency(scenario, levers))
+        self.allocator = allocator_for(scenario, levers, self.media, streams)
+        self.feed = data_feed_for(scenario, levers)
+        self.budget = budget_by_day(scenario)
+        fmt = {f: i for i, f in enumerate(scenario.formats.names)}
+        ordered = prioritised(levers)
+        self.teams = [Team(self.env, i, a, {fmt[f] for f in a.formats}, horizon, ordered)
+                      for i, a in enumerate(scenario.agencies)]
+        owner = {c: t for t in self.teams for c in t.spec.channels}
+        bound = [owner[c] for c in scenario.channel_names]
+        self.stages = [ReviewStage(self.env, s, horizon, ordered)
+                       for s in scenario.approvals.stages]
+        value = np.array([c.value_per_conversion * c.max_daily_conversions
+                          for c in scenario.channels])
+        a = scenario.approvals
+        self.ops = ContentOps(
+            self.env, self.requests, teams=self.teams, bound=bound, stages=self.stages,
+            library=AssetLibrary(np.array(scenario.formats.compatibility, dtype=float)),
+            media=self.media, findability=scenario.library.findability.model_dump(),
+            revision_work=a.revision_work_fraction, revision_cost=a.revision_cost_fraction,
+            value_weight=value / value.max() if value.max() > 0 else value,
+            practices=practices_for(scenario, levers, self.teams, bound),
+            coordinated=self.coordinated_requests())
+        self.daily = DailyLog.empty(scenario.horizon_days, len(scenario.channels))
+
+    def coordinated_requests(self) -> np.ndarray:
+        """Whether each request is handled the coordinated way (the platform has taken it on).
+
+        With the platform lever on, content work migrates onto the platform linearly over the
+        ramp-up: a request arriving at day t is handled the coordinated way with probability
+        ``t / ramp_up_days`` (drawn from its own uniform, so common across setups).
+        """
+        ramp = self.scenario.platform.ramp_up_days
+        n = len(self.requests)
+        if not (self.levers.platform and ramp > 0):
+            return np.ones(n, dtype=bool)
+        with np.errstate(over="ignore"):  # a ramp of a split second: every share is 1
+            share = np.minimum(1.0, self.requests.arrival / ramp)
+        return self.requests.uniforms[:, dm.U_ADOPT] < share
+
+    def generate_requests(self) -> Generator[simpy.Event, Any, None]:
+        """Release each pre-drawn request at its arrival time."""
+        env = self.env
+        for i, t in enumerate(column(self.requests.arrival)):  # floats: a numpy clock is slow
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            env.process(self.ops.fulfil(i))
+
+    def deliver_media(self) -> Generator[simpy.Event, Any, None]:
+        """Each day: pass due reports to the allocator, spend, deliver, record."""
+        feed = self.feed
+        d, media = self.daily, self.media
+        next_report = 0  # first day not yet reported
+        for day in range(self.scenario.horizon_days):
+            while True:  # reports covering [next_report, end) arrive at end - 1 + delay
+                end = next_report + feed.interval_days
+                if end > day or end - 1 + feed.delay_days > day:
+                    break
+                days = np.arange(next_report, end)
+                self.allocator.observe(Report(days, d.spend[days], d.quality[days],
+                                              d.conversions[days].sum(axis=0)))
+                next_report = end
+            view = MarketView(*media.start_day(day))
+            spend = self.allocator.decide(day, float(self.budget[day]), view)
+            out = media.deliver(spend, self.noise[day])
+            d.spend[day], d.impressions[day], d.conversions[day] = (
+                out.spend, out.impressions, out.conversions)
+            d.revenue[day], d.quality[day], d.live_assets[day], d.wasted_spend[day] = (
+                out.revenue, out.quality, out.live_assets, out.wasted_spend)
+            yield self.env.timeout(1.0)
+
+    def run(self) -> RunRecords:
+        """Run to the horizon and hand back the records."""
+        self.env.process(self.generate_requests())
+        self.env.process(self.deliver_media())
+        self.env.run(until=float(self.scenario.horizon_days))
+        return RunRecords(
+            self.requests, self.ops.rows.to_log(), self.daily,
+            np.array([t.busy for t in self.teams]),
+            np.array([t.spec.capacity for t in self.teams], dtype=float),
+            np.array([s.busy for s in self.stages]),
+            np.array([s.spec.reviewers for s in self.stages], dtype=float),
+            [t.spec.name for t in self.teams])
