@@ -84,6 +84,39 @@ def temporary_sibling(target: Path, kind: str = "tmp") -> Path:
     return target.parent / f".{target.name}.{kind}-{os.getpid()}"
 
 
+def remove_stale_siblings(target: Path) -> list[Path]:
+    """Remove the working folders beside ``target`` left by processes that no longer exist.
+
+    A run killed with ``kill -9`` (or a machine that lost power) cannot clean up after itself;
+    the next run into the same place does, for the folders whose owner pid is gone. Return
+    the folders removed.
+    """
+    removed = []
+    prefix = f".{target.name}."
+    kinds = ("tmp", "old") if target.exists() else ("tmp",)  # an old folder may be all there is
+    with suppress(OSError):
+        for path in target.parent.iterdir():
+            kind, _, pid = path.name[len(prefix):].rpartition("-")
+            if (path.name.startswith(prefix) and kind in kinds and pid.isdigit()
+                    and path.is_dir() and not path.is_symlink() and not _alive(int(pid))):
+                remove_tree(path)
+                removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this pid exists (this process counts as alive)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
 def _os_reason(err: OSError) -> str:
     """The operating system's reason for an error, without the path it names."""
     return err.strerror or str(err) or type(err).__name__
@@ -145,6 +178,7 @@ def staging_folder(target: Path) -> Iterator[Path]:
     with writing_to(target):
         check_replaceable(target)
         target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_siblings(target)
         tmp = temporary_sibling(target)
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()

@@ -30,7 +30,14 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim.files import RESULTS_MARKER, ResultsError, remove_tree, temporary_sibling, writing_to
+from sim.files import (
+    RESULTS_MARKER,
+    ResultsError,
+    remove_stale_siblings,
+    remove_tree,
+    temporary_sibling,
+    writing_to,
+)
 from sim.report.figures import DAILY_COLUMNS, REQUEST_COLUMNS, SUMMARY_COLUMNS, make_plots
 from sim.report.markdown import write_report
 from sim.report.provenance import RunInfo, provenance
@@ -228,6 +235,7 @@ def redraw(folder: Path) -> dict[str, Path]:
     ones with :func:`os.replace`, so each file is always either the old or the new version.
     """
     saved = load_results(folder)
+    remove_stale_siblings(saved.folder / "redraw")
     work = temporary_sibling(saved.folder / "redraw")
     shutil.rmtree(work, ignore_errors=True)
     with writing_to(saved.folder, advice=""):

@@ -60,6 +60,14 @@ def scenario_from_dict(data: Any, file: str | None = None) -> Scenario:
         raise ScenarioError(_problems(err, file)) from None
 
 
+MAX_FILE_BYTES = 1 << 20  # a commented scenario of 100 channels is under 100 kB
+MAX_VALUES = 100_000  # values after aliases are expanded (a "billion laughs" file has 10**9)
+
+
+class _TooLarge(Exception):
+    """A YAML document whose aliases expand to too many values, or refer to themselves."""
+
+
 class _Loader(yaml.SafeLoader):
     """The safe YAML loader, noting keys given twice in a mapping (instead of keeping the last)."""
 
@@ -81,6 +89,7 @@ class _Loader(yaml.SafeLoader):
                 self._note_paths(item, f"{prefix}{i}")
 
     def construct_document(self, node: yaml.Node) -> Any:
+        _check_expanded_size(node)
         self._note_paths(node, "")
         return super().construct_document(node)
 
@@ -99,11 +108,44 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+def _check_expanded_size(root: yaml.Node) -> None:
+    """Refuse a document that would expand to more than :data:`MAX_VALUES` values.
+
+    Aliases make a small file describe a huge (or, through a recursive alias, infinite)
+    structure; sizes are counted per node once, so the check itself stays cheap.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in active:
+            raise _TooLarge("an alias refers to the node that contains it (recursive alias)")
+        active.add(id(node))
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        total = 1 + sum(size(child) for child in children)
+        active.discard(id(node))
+        if total > MAX_VALUES:
+            raise _TooLarge(f"expands to more than {MAX_VALUES:,} values through aliases")
+        sizes[id(node)] = total
+        return total
+
+    size(root)
+
+
 def _read_text(p: Path) -> str:
     """The text of a scenario file, or a :class:`ScenarioError` saying why it cannot be read."""
     try:
         if p.exists() and not (p.is_file() or p.is_dir()):
             rule = "not a regular file"
+        elif p.is_file() and p.stat().st_size > MAX_FILE_BYTES:
+            rule = (f"file is {p.stat().st_size / 1e6:,.1f} MB, larger than a scenario can be "
+                    f"(at most {MAX_FILE_BYTES // 1024:,} kB)")
         else:
             return p.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -123,6 +165,8 @@ def load_scenario(path: str | Path) -> Scenario:
     loader = _Loader(_read_text(p))
     try:
         data = loader.get_single_data()
+    except _TooLarge as err:
+        raise ScenarioError([Problem("(file)", f"YAML: {err}", file=str(p))]) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"

@@ -4,7 +4,9 @@ A valid scenario can still ask for more than a machine has (``demand.base_rate: 
 about 70 million requests a year): without this check it would allocate for minutes and die of
 ``MemoryError``. The estimate counts the arrays a run keeps per request (its uniforms, work
 content and log, and its rows in the tables) and per day and channel, times a margin for the
-copies made while the tables are built; it is checked against a limit the user can raise.
+copies made while the tables are built, plus the libraries' own memory (measured: a baseline
+pilot run peaks at ~250 MB resident, one at 50x its demand at ~660 MB, about 2.9 kB more per
+request); it is checked against a limit the user can raise.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from sim.world.demand import N_FIXED_UNIFORMS, cumulative_rate
 
 DEFAULT_LIMIT_GIB = 4.0
 GIB = 2.0**30
-REQUEST_TABLE_BYTES = 160  # one row of requests.parquet's columns in a DataFrame
+BASE_BYTES = 300 * 2.0**20  # the interpreter with numpy, pandas, scipy and matplotlib loaded
+REQUEST_TABLE_BYTES = 200  # one row of requests.parquet's columns in a DataFrame
 DAY_TABLE_BYTES = 200  # one (day, channel) row of daily.parquet's columns
-COPY_MARGIN = 2.0  # tables are built from the records, then concatenated: counted twice
+COPY_MARGIN = 3.0  # records, their tables, and the copies made to write and plot them
 
 
 def expected_requests(scenario: Scenario) -> float:
@@ -40,7 +43,7 @@ def run_bytes(scenario: Scenario) -> float:
               + 6 + 6)  # request attributes and the run's log
     per_request = 8 * floats + REQUEST_TABLE_BYTES
     per_day = DAY_TABLE_BYTES * len(scenario.channels)
-    return COPY_MARGIN * (requests * per_request + scenario.horizon_days * per_day)
+    return BASE_BYTES + COPY_MARGIN * (requests * per_request + scenario.horizon_days * per_day)
 
 
 def check_memory(scenario: Scenario, limit_gib: float | None = None,
