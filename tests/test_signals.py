@@ -110,3 +110,27 @@ def test_a_stale_staging_folder_is_removed_by_the_next_run(tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     assert not stale.exists() and mine.exists()
     assert (tmp_path / "res" / "summary.csv").is_file()
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_every_start_method_gives_the_same_runs(method: str) -> None:
+    import pandas as pd
+
+    import sim
+    from sim.runs.backends import ProcessBackend, SerialBackend
+    from sim.runs.experiment import run_task
+    from sim.scenario.edit import apply
+
+    scenario = apply(sim.load_scenario(BASELINE), {"horizon_days": 30})
+    tasks = [(scenario, setup, r, 3) for setup in ("pilot", "conductor") for r in range(2)]
+    serial: list[sim.RunResult] = []
+    pooled: list[sim.RunResult] = []
+    SerialBackend().map_unordered(run_task, tasks, serial.append)
+    ProcessBackend(2, start_method=method).map_unordered(run_task, tasks, pooled.append)
+
+    def key(r: sim.RunResult) -> tuple[str, int]:
+        return str(r.summary["setup"].iat[0]), int(r.summary["replication"].iat[0])
+
+    for a, b in zip(sorted(serial, key=key), sorted(pooled, key=key), strict=True):
+        pd.testing.assert_frame_equal(a.summary, b.summary)
+        pd.testing.assert_frame_equal(a.requests, b.requests)

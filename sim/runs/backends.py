@@ -99,10 +99,11 @@ class ProcessBackend(_Closing):
 
     name = "processes"
 
-    def __init__(self, jobs: int | None = None):
+    def __init__(self, jobs: int | None = None, start_method: str | None = None):
         if jobs is not None and jobs < 1:
             raise BackendError(f"jobs must be at least 1 (got {jobs})")
         self.jobs = jobs or os.cpu_count() or 1
+        self.context = multiprocessing.get_context(start_method)  # None: the platform default
 
     @property
     def workers(self) -> int:
@@ -114,8 +115,8 @@ class ProcessBackend(_Closing):
         """Run the tasks on the pool and report results as they complete."""
         if not tasks:
             return
-        pool = multiprocessing.Pool(min(self.jobs, len(tasks)), initializer=init_worker,
-                                    initargs=(os.getpid(),))
+        pool = self.context.Pool(min(self.jobs, len(tasks)), initializer=init_worker,
+                                 initargs=(os.getpid(),))
         try:
             for result in pool.imap_unordered(fn, tasks, chunksize=1):
                 on_result(result)
