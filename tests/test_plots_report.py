@@ -1,4 +1,4 @@
-"""Tests of sim.report and sim.plots on small synthetic result tables."""
+"""Tests of the report layer (tables, labels, prose, Markdown, figures) on synthetic tables."""
 
 from __future__ import annotations
 

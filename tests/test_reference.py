@@ -10,7 +10,7 @@ from sim.scenario import reference
 
 def test_reference_file_is_up_to_date() -> None:
     stored = Path("docs/SCENARIO_REFERENCE.md").read_text(encoding="utf-8")
-    assert stored == reference.render(), "run: python -m sim.reference"
+    assert stored == reference.render(), "run: python -m sim.scenario.reference"
 
 
 def test_reference_names_every_key_of_the_baseline() -> None:

@@ -290,7 +290,7 @@ def measure_arrivals(scenario: sim.Scenario, cumulative: Any = None,
     on the total and has as many degrees of freedom as windows (``ddof=-1``): it tests the
     level of the rate as well as its shape. The pooled total, where a wrong level shows most,
     gets its own exact two-sided Poisson test. ``cumulative`` defaults to
-    ``sim.demand.cumulative_rate``; a caller may pass a wrong one.
+    ``sim.world.demand.cumulative_rate``; a caller may pass a wrong one.
     """
     cumulative = cumulative or dm.cumulative_rate
     horizon = scenario.horizon_days

@@ -1,7 +1,7 @@
 """Which lever carries the conductor's gain over the pilot: switch-off and switch-on contributions.
 
-For every lever L of :data:`sim.setups.LEVER_NAMES`, two extra setups run on the same random
-world as the pilot and the conductor (common random numbers, paired by replication):
+For every lever L of :data:`sim.scenario.setups.LEVER_NAMES`, two extra setups run on the same
+random world as the pilot and the conductor (common random numbers, paired by replication):
 
 * ``conductor_without_L``: the conductor with L set back to its pilot value. The *switch-off*
   contribution of L is ``gain(conductor) - gain(conductor_without_L)``, i.e. what the conductor
@@ -106,8 +106,8 @@ def decompose(scenario: Scenario, replications: int = 10, seed: int = 0,
               on_cached: Callable[[int, int], None] | None = None) -> Decomposition:
     """Run pilot, conductor and the 14 one-lever variants; decompose the gain on ``metric``.
 
-    Runs go through :func:`sim.sweep.run_sweep` (one cell, 16 setups), so ``out`` caches them in
-    ``<out>/cells/`` and an interrupted decomposition resumes (``on_done`` and ``on_cached`` as
+    Runs go through :func:`sim.runs.sweep.run_sweep` (one cell, 16 setups), so ``out`` keeps them
+    in ``<out>/cells/`` and an interrupted decomposition resumes (``on_done`` and ``on_cached`` as
     there). The contributions plus the interaction residual add up exactly to the total gain (see
     :class:`Decomposition`).
     """

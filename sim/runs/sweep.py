@@ -1,8 +1,9 @@
 """Parameter sweeps: a full factorial over scenario values x setups x replications, resumable.
 
 A grid maps dotted scenario paths (``demand.growth``, ``agencies.0.capacity``) to the values to
-try. :func:`run_sweep` runs every (cell, setup, replication), stores each finished run's summary
-row in a cache keyed by a hash of what determines it, and returns one tidy table. Re-running a
+try (:mod:`sim.scenario.edit`). :func:`run_sweep` runs every (cell, setup, replication), keeps
+each finished run's summary row in a run store keyed by a hash of what determines it, and
+returns one tidy table. Re-running a
 sweep after a crash or Ctrl-C recomputes only the runs that never finished.
 
 Common random numbers hold across cells: every stream is seeded by (seed, replication) only, never
@@ -29,11 +30,6 @@ from sim.scenario.setups import Levers
 from sim.tables.metrics import summarize
 from sim.world.replication import World
 from sim.world.streams import Streams
-
-# -- grids and paths -----------------------------------------------------------------------------
-
-
-# -- the cache of finished runs ------------------------------------------------------------------
 
 
 # -- planning and running ------------------------------------------------------------------------
@@ -180,9 +176,6 @@ def grid_columns(table: pd.DataFrame) -> list[str]:
     """The grid paths of a sweep table: the columns before ``scenario``."""
     cols = list(table.columns)
     return cols[: cols.index("scenario")] if "scenario" in cols else []
-
-
-# -- command line --------------------------------------------------------------------------------
 
 
 __all__ = ["SweepPlan", "SweepRun", "grid_columns", "plan_sweep", "run_sweep", "summary_row"]

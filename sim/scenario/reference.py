@@ -1,7 +1,7 @@
 """A Markdown reference of every scenario key, generated from the pydantic schema.
 
 The schema is the single source of truth; ``docs/SCENARIO_REFERENCE.md`` is written from it by
-``python -m sim.reference`` and a test checks that the file is up to date.
+``python -m sim.scenario.reference`` and a test checks that the file is up to date.
 """
 
 from __future__ import annotations
@@ -107,7 +107,8 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
 def render() -> str:
     """The whole reference as Markdown."""
     head = ["# Scenario reference", "",
-            "Generated from the schema by `python -m sim.reference` (do not edit by hand).",
+            "Generated from the schema by `python -m sim.scenario.reference` "
+            "(do not edit by hand).",
             "Times are in days, money in the scenario's `currency`. `N` stands for a list index.",
             "", "| key | type | default | range | meaning |", "| --- | --- | --- | --- | --- |"]
     body = _rows(Scenario, "")

@@ -86,7 +86,8 @@ def comparison_table(
     """Mean and 95% CI per (metric, setup), and the paired difference against ``reference``.
 
     One row per (metric, setup) with columns :data:`COMPARISON_COLUMNS`. ``mean, std, ci_low,
-    ci_high, n`` describe the setup's replications (Student t, see :func:`sim.stats.mean_ci`).
+    ci_high, n`` describe the setup's replications (Student t, see
+    :func:`sim.tables.stats.mean_ci`).
     ``diff_*`` describe ``setup - reference`` computed replication by replication (rows paired
     on ``replication``, so both sides saw the same random world); replications missing on either
     side, or with a missing value, are left out of the pair.
