@@ -11,6 +11,7 @@ import numpy as np
 
 from sim.scenario.schema import DataFeed, Scenario
 from sim.scenario.setups import Levers
+from sim.world import demand as dm
 from sim.world.allocators import BudgetAllocator, LearnerAllocator, OracleAllocator, PlanAllocator
 from sim.world.media import Media
 from sim.world.production import Practice
@@ -77,4 +78,20 @@ def practices_for(scenario: Scenario, levers: Levers, teams: list[Team],
     return siloed, coordinated
 
 
-__all__ = ["ai_efficiency", "allocator_for", "data_feed_for", "practices_for", "prioritised"]
+def coordinated_requests(scenario: Scenario, levers: Levers, requests: dm.Requests) -> np.ndarray:
+    """Whether each request is handled the coordinated way (the platform has taken it on).
+
+    With the ``platform`` lever on, content work migrates onto the platform linearly over the
+    ramp-up: a request arriving at day t is handled the coordinated way with probability
+    ``t / ramp_up_days`` (drawn from its own uniform, so common across setups).
+    """
+    ramp = scenario.platform.ramp_up_days
+    if not (levers.platform and ramp > 0):
+        return np.ones(len(requests), dtype=bool)
+    with np.errstate(over="ignore"):  # a ramp of a split second: every share is 1
+        share = np.minimum(1.0, requests.arrival / ramp)
+    return requests.uniforms[:, dm.U_ADOPT] < share
+
+
+__all__ = ["ai_efficiency", "allocator_for", "coordinated_requests", "data_feed_for",
+           "practices_for", "prioritised"]

@@ -17,6 +17,7 @@ from sim.world.media import Media
 from sim.world.policies import (
     ai_efficiency,
     allocator_for,
+    coordinated_requests,
     data_feed_for,
     practices_for,
     prioritised,
@@ -73,23 +74,8 @@ class World:
             revision_work=a.revision_work_fraction, revision_cost=a.revision_cost_fraction,
             value_weight=value / value.max() if value.max() > 0 else value,
             practices=practices_for(scenario, levers, self.teams, bound),
-            coordinated=self.coordinated_requests())
+            coordinated=coordinated_requests(scenario, levers, self.requests))
         self.daily = DailyLog.empty(scenario.horizon_days, len(scenario.channels))
-
-    def coordinated_requests(self) -> np.ndarray:
-        """Whether each request is handled the coordinated way (the platform has taken it on).
-
-        With the platform lever on, content work migrates onto the platform linearly over the
-        ramp-up: a request arriving at day t is handled the coordinated way with probability
-        ``t / ramp_up_days`` (drawn from its own uniform, so common across setups).
-        """
-        ramp = self.scenario.platform.ramp_up_days
-        n = len(self.requests)
-        if not (self.levers.platform and ramp > 0):
-            return np.ones(n, dtype=bool)
-        with np.errstate(over="ignore"):  # a ramp of a split second: every share is 1
-            share = np.minimum(1.0, self.requests.arrival / ramp)
-        return self.requests.uniforms[:, dm.U_ADOPT] < share
 
     def generate_requests(self) -> Generator[simpy.Event, Any, None]:
         """Release each pre-drawn request at its arrival time."""
