@@ -35,6 +35,7 @@ from sim.cli.options import (
     setup_list,
 )
 from sim.cli.pipes import quiet_broken_pipe
+from sim.scenario.problems import ScenarioError  # no third-party import: cheap
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,7 +100,7 @@ def _dispatch(argv: list[str]) -> int:
         args.command_line = shlex.join([PROG, *argv])
         try:
             code: int = args.handler(args)
-        except _scenario_errors() as err:
+        except ScenarioError as err:
             raise BadInput(problem_lines(err)) from None
         return code
     except BadInput as err:
@@ -118,12 +119,6 @@ def _dispatch(argv: list[str]) -> int:
             print(f"(re-run with --debug to see the traceback: {PROG} --debug ...)",
                   file=sys.stderr)
         return EXIT_ERROR
-
-
-def _scenario_errors() -> tuple[type[Exception], ...]:
-    """The scenario's own error type, once a command has imported it (else nothing to catch)."""
-    module = sys.modules.get("sim.scenario.problems")
-    return (module.ScenarioError,) if module is not None else ()
 
 
 def _interrupted(err: KeyboardInterrupt) -> int:
