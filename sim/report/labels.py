@@ -204,8 +204,7 @@ def money_label(what: str, currency: str, word: str) -> str:
 
 def metric_with_unit(metric: str, currency: str | None = None) -> str:
     """An axis label: ``net contribution (EUR)``, ``lead time, mean (days)``, ``reuse rate``."""
-    kind = metric_kind(metric)
-    unit = {"money": currency or "currency", "days": "days"}.get(kind)
+    unit = unit_label(metric, NumberFormat(), currency or "currency")
     label = metric_label(metric)
     return f"{label} ({unit})" if unit else label
 

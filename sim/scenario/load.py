@@ -143,8 +143,8 @@ def _read_text(p: Path) -> str:
     try:
         if p.exists() and not (p.is_file() or p.is_dir()):
             rule = "not a regular file"
-        elif p.is_file() and p.stat().st_size > MAX_FILE_BYTES:
-            rule = (f"file is {p.stat().st_size / 1e6:,.1f} MB, larger than a scenario can be "
+        elif p.is_file() and (size := p.stat().st_size) > MAX_FILE_BYTES:
+            rule = (f"file is {size / 1e6:,.1f} MB, larger than a scenario can be "
                     f"(at most {MAX_FILE_BYTES // 1024:,} kB)")
         else:
             return p.read_text(encoding="utf-8")
