@@ -1,8 +1,10 @@
 """The asset library and the reuse decision.
 
-Every finished asset is filed under its campaign and the team that owns it. A request can adapt an
-existing asset of its campaign if one is compatible, visible and found. Visibility is the library
-kind: siloed (a team sees only its own assets) or shared (everyone sees everything).
+Every finished asset is filed under its campaign and a silo: the folder of the team the requesting
+channel is bound to, whoever produced it, so an asset is filed where its channel searches. A
+request can adapt an existing asset of its campaign if one is compatible, visible and found.
+Visibility is the library kind: siloed (a request sees its channel's silo) or shared (everyone
+sees everything).
 """
 
 from __future__ import annotations
@@ -11,29 +13,29 @@ import numpy as np
 
 
 class AssetLibrary:
-    """Best adaptation probability into each format, per campaign, per owner and overall."""
+    """Best adaptation probability into each format, per campaign, per silo and overall."""
 
     def __init__(self, compatibility: np.ndarray):
         self.compatibility = compatibility  # [i, j]: P(format i can be adapted into j)
-        self._by_owner: dict[tuple[int, int], np.ndarray] = {}
+        self._by_silo: dict[tuple[int, int], np.ndarray] = {}
         self._shared: dict[int, np.ndarray] = {}
         self.size = 0
 
-    def add(self, campaign: int, fmt: int, owner: int) -> None:
-        """File a finished asset."""
+    def add(self, campaign: int, fmt: int, silo: int) -> None:
+        """File a finished asset in ``silo`` (and in the shared index)."""
         row = self.compatibility[fmt]
-        key = (campaign, owner)
-        self._by_owner[key] = np.maximum(self._by_owner.get(key, 0.0), row)
+        key = (campaign, silo)
+        self._by_silo[key] = np.maximum(self._by_silo.get(key, 0.0), row)
         self._shared[campaign] = np.maximum(self._shared.get(campaign, 0.0), row)
         self.size += 1
 
-    def best_compatibility(self, campaign: int, fmt: int, viewer: int | None) -> float:
+    def best_compatibility(self, campaign: int, fmt: int, silo: int | None) -> float:
         """Highest probability that a visible asset of ``campaign`` adapts into ``fmt``.
 
-        ``viewer`` is the requesting team in a siloed library, ``None`` in a shared one.
+        ``silo`` is the requesting channel's silo in a siloed library, ``None`` in a shared one.
         """
-        best = self._shared.get(campaign) if viewer is None else self._by_owner.get(
-            (campaign, viewer))
+        best = self._shared.get(campaign) if silo is None else self._by_silo.get(
+            (campaign, silo))
         return 0.0 if best is None else float(best[fmt])
 
 

@@ -85,9 +85,9 @@ class ContentOps:
         rows, content = self.rows, self.content
         channel, fmt, campaign = self.channel[i], self.format[i], self.campaign[i]
         how = self.practices[self.coordinated[i]]
-        viewer = None if how.shared_library else self.bound[channel].index
+        silo = self.bound[channel].index  # the channel's folder in a siloed library
         kind = "shared" if how.shared_library else "siloed"
-        best = self.library.best_compatibility(campaign, fmt, viewer)
+        best = self.library.best_compatibility(campaign, fmt, None if how.shared_library else silo)
         reused = is_reused(best, self.findability[kind], self.u_compat[i], self.u_find[i])
         team = how.routing.choose(channel, fmt, reused, how.handoff_factor)
         spec, t = team.spec, team.index
@@ -114,5 +114,5 @@ class ContentOps:
                 rows.work[i] += extra
                 yield from team.work(extra, mean * self.revision_work, priority, handoff)
         rows.finish[i], rows.cost[i] = self.env.now, cost
-        self.library.add(campaign, fmt, t)
+        self.library.add(campaign, fmt, silo)  # filed where its channel searches
         self.media.add_asset(channel, self.env.now)
