@@ -66,7 +66,7 @@ def single_team_dict(
         },
         "library": {"findability": {"siloed": findability[0], "shared": findability[1]}},
         "agencies": [{
-            "name": "studio", "external": False, "capacity": capacity, "formats": ["static"],
+            "name": "studio", "capacity": capacity, "formats": ["static"],
             "channels": ["web"],
             "production_time": production or {"dist": "exponential", "mean": 1.0},
             "adaptation_time": adaptation or {"dist": "exponential", "mean": 0.25},

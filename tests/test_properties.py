@@ -91,7 +91,6 @@ def scenario_dicts(draw: Any) -> dict[str, Any]:
         cost_new = draw(st.floats(0.0, 5000.0))
         agencies.append({
             "name": f"team{a}",
-            "external": draw(st.booleans()),
             "capacity": draw(st.integers(1, 3)),
             "formats": [f for f in formats if f in needed | extra],
             "channels": bound,

@@ -135,7 +135,6 @@ class Agency(Model):
     """A team that produces creatives: the in-house team or an external agency."""
 
     name: str = Field(min_length=1, description="unique team name")
-    external: bool = Field(True, description="an external agency (false: the in-house team)")
     capacity: int = Field(ge=1, description="people working in parallel")
     formats: list[str] = Field(min_length=1, description="formats it can produce")
     channels: list[str] = Field(
