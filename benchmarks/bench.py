@@ -149,8 +149,8 @@ class Twin:
     """A logic-free twin of one model run: the same SimPy events, none of the model's logic.
 
     Built from a finished run, it replays every request's hand-off, work and review timeouts
-    on the same team and reviewer pools, in the same order and with the same priorities, and
-    ticks once a day as the media loop does. The decisions (reuse search, routing, logging, the
+    on the same team and reviewer pools, in the same order and with the same priorities (the
+    media days run after the content work, outside SimPy, so they have no events). The decisions (reuse search, routing, logging, the
     media step, the allocator) and the building of the world are left out, so its events per
     second are what SimPy reaches on the model's own event structure (a process per request,
     pools, waits): the ceiling of this model on this engine, tighter than the bare loop's.
@@ -206,12 +206,7 @@ class Twin:
                     yield env.timeout(t - env.now)
                 env.process(request(i))
 
-        def days() -> Any:
-            for _ in range(self.horizon):
-                yield env.timeout(1.0)
-
         env.process(arrivals())
-        env.process(days())
         env.run(until=float(self.horizon))
         return finish
 

@@ -105,7 +105,7 @@ def test_a_channel_without_live_assets_runs_no_ads(baseline_scenario: sim.Scenar
     n = len(baseline_scenario.channels)
     spend, u = np.full(n, 1000.0), np.full(n, 0.5)
     dark, idle = Media(baseline_scenario, np.ones(n)), Media(baseline_scenario, np.ones(n))
-    dark.live[1] = False  # paid_social, whose response lifts search through synergy
+    dark.creatives.live[1] = False  # paid_social, whose response lifts search through synergy
     for day in range(3):
         dark.start_day(day)
         out = dark.deliver(spend, u)

@@ -75,6 +75,7 @@ def make_summary(rng: np.random.Generator, setups: tuple[str, ...] = SETUPS) -> 
                 "cpa": float(rng.uniform(20, 30)),
                 "wasted_spend": float(rng.uniform(0, 1_000)),
                 "production_cost": float(rng.uniform(5_000, 6_000)),
+                "wip_cost": float(rng.uniform(0, 500)),
                 "platform_cost": 1_000.0 if setup == "conductor" else 0.0,
                 "net_contribution": float(nets[setup][rep]),
                 "requests_arrived": 40,

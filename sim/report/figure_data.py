@@ -39,9 +39,9 @@ def cumulative_net(daily: pd.DataFrame, requests: pd.DataFrame | None = None,
                    summary: pd.DataFrame | None = None) -> pd.DataFrame:
     """Cumulative net contribution per replication: revenue - media spend - costs.
 
-    A request's production cost is counted on its delivery day (open requests cost nothing
-    yet, as in the summary); the platform cost (from the summary) is spread evenly over the
-    days, so the last day equals the summary's ``net_contribution``. Without requests or
+    A request's production cost is counted on its delivery day, the work in progress at the
+    horizon (from the summary) on the last day; the platform cost (from the summary) is spread
+    evenly over the days, so the last day equals the summary's ``net_contribution``. Without requests or
     summary those costs are left out.
     Index ``(setup, replication)``, one column per day (days with no rows count as 0).
     """
@@ -59,6 +59,10 @@ def cumulative_net(daily: pd.DataFrame, requests: pd.DataFrame | None = None,
         platform = summary.set_index(["setup", "replication"])["platform_cost"].reindex(
             wide.index, fill_value=0.0)
         wide = wide.sub(platform / wide.shape[1], axis=0)
+    if summary is not None and "wip_cost" in summary.columns and len(summary):
+        wip = summary.set_index(["setup", "replication"])["wip_cost"].reindex(
+            wide.index, fill_value=0.0)
+        wide[wide.columns[-1]] -= wip
     return wide.cumsum(axis=1)
 
 

@@ -28,6 +28,7 @@ MAIN_METRICS: tuple[str, ...] = (
     "media_spend",
     "roas",
     "production_cost",
+    "wip_cost",
     "platform_cost",
     "reuse_rate",
     "lead_time_mean",

@@ -17,7 +17,7 @@ from sim.world.records import RunRecords
 DAYS_PER_MONTH = 365.25 / 12
 SUMMARY_METRICS: tuple[str, ...] = (
     "revenue", "media_spend", "conversions", "roas", "cpa", "wasted_spend", "production_cost",
-    "platform_cost", "net_contribution", "requests_arrived", "requests_finished",
+    "wip_cost", "platform_cost", "net_contribution", "requests_arrived", "requests_finished",
     "requests_late", "requests_open", "reuse_rate", "lead_time_mean", "lead_time_p50",
     "lead_time_p95", "agency_utilization", "reviewer_utilization", "revenue_first_half",
     "revenue_second_half", "wasted_share",
@@ -38,6 +38,7 @@ def summarize(scenario: Scenario, setup: str, levers: Levers, replication: int, 
     spend = float(d.spend.sum())
     conversions = float(d.conversions.sum())
     production = float(log.cost.sum())
+    wip = float(log.wip_cost.sum())
     platform = (scenario.platform.monthly_cost * horizon / DAYS_PER_MONTH
                 if levers.platform else 0.0)
     done = ~np.isnan(log.finish)
@@ -55,8 +56,9 @@ def summarize(scenario: Scenario, setup: str, levers: Levers, replication: int, 
         "cpa": _ratio(spend, conversions),
         "wasted_spend": float(d.wasted_spend.sum()),
         "production_cost": production,
+        "wip_cost": wip,
         "platform_cost": platform,
-        "net_contribution": revenue - spend - production - platform,
+        "net_contribution": revenue - spend - production - wip - platform,
         "requests_arrived": len(req),
         "requests_finished": int(done.sum()),
         "requests_late": int((log.finish[done] > req.due[done]).sum()),
@@ -117,5 +119,6 @@ def requests_table(scenario: Scenario, setup: str, replication: int, rec: RunRec
         "revisions": log.revisions,
         "late": done & (log.finish > req.due),
         "cost": log.cost,
+        "wip_cost": log.wip_cost,
         "work_days": log.work,
     })

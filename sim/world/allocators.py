@@ -5,7 +5,7 @@
   noisy reports of its own spend and conversions, keeps a posterior over a grid of candidate
   response curves per channel, draws one curve per channel (Thompson sampling) and allocates by
   equalising marginal returns (greedy water-filling) within the bounds and the day-to-day cap.
-- :class:`OracleAllocator` knows the true curves and spends the optimal allocation on them.
+- :class:`~sim.world.oracle.OracleAllocator` knows the true curves (in its own module).
 
 Allocation works on steady-state curves: a spend ``x`` held constant builds adstock
 ``x / (1 - alpha)``, so the long-run daily value of ``x`` is ``A * hill(x / (1 - alpha))``.
@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.scenario.schema import Allocator as AllocatorConfig
 from sim.scenario.schema import Scenario
-from sim.world.media import Media, hill
+from sim.world.media import hill
 
 
 @dataclass(frozen=True)
@@ -136,52 +136,6 @@ class PlanAllocator:
         """The plan does not learn."""
 
 
-class OracleAllocator:
-    """Optimal allocation on the true response curves (the yardstick for budget allocation).
-
-    Synergy makes the objective non-separable; it is handled by a few rounds of linearisation:
-    each channel's curve is weighted by its marginal value including the halo it gives.
-    """
-
-    ROUNDS_WITH_SYNERGY = 3
-
-    def __init__(self, scenario: Scenario, media: Media):
-        self.cfg = scenario.allocator
-        self.media = media  # the true parameters: only the oracle may read them
-        self._value = media.value * media.max_conv * media.efficiency  # fixed part of the weight
-        self._carry = 1.0 - media.alpha  # steady-state adstock is spend / (1 - alpha)
-        self._cached: tuple[float, SpendGrid, np.ndarray] | None = None
-
-    def _curves(self, budget: float) -> tuple[SpendGrid, np.ndarray]:
-        """The spend grid for ``budget`` and the true Hill curves on it.
-
-        Cached: both depend only on the budget (the curves are fixed), which rarely changes.
-        """
-        if self._cached is None or self._cached[0] != budget:
-            m = self.media
-            lo, hi = bounds(self.cfg, budget, m.n)
-            grid = spend_grid(lo, hi, budget, self.cfg.increments)
-            curves = hill(grid.x / self._carry[:, None], m.k[:, None], m.shape[:, None])
-            self._cached = (budget, grid, curves)
-        return self._cached[1], self._cached[2]
-
-    def decide(self, day: int, budget: float, view: MarketView) -> np.ndarray:
-        """Optimal spend for today's creative quality."""
-        m = self.media
-        base = self._value * view.quality
-        grid, curves = self._curves(budget)
-        weight = base
-        if m.synergy is not None:
-            for _ in range(self.ROUNDS_WITH_SYNERGY - 1):  # re-weight around the last allocation
-                spend = water_fill(weight[:, None] * curves, grid, budget)
-                h = hill(spend / self._carry, m.k, m.shape)
-                weight = base * (1.0 + h @ m.synergy) + m.synergy @ (base * h)
-        return water_fill(weight[:, None] * curves, grid, budget)
-
-    def observe(self, report: Report) -> None:
-        """The oracle needs no data."""
-
-
 class LearnerAllocator:
     """Thompson sampling over a grid of response curves, with a conjugate scale per curve.
 
@@ -192,7 +146,8 @@ class LearnerAllocator:
 
     It sees only its reports, delayed as the data lever says: spend, conversions and creative
     quality (the ad platforms' creative diagnostics) of past days. Today's market view is not
-    used: a decision weighs each channel by the quality on the last day reported.
+    used: a decision weighs each channel by the quality on the last day reported. It learns
+    from the spend the reports show, which during a platform's ramp-up is not all its own.
 
     Candidates are ordered alpha first, so the candidates sharing an alpha form one block: the
     adstock kept per alpha broadcasts over its block in :meth:`observe`, without indexing.
@@ -221,7 +176,7 @@ class LearnerAllocator:
         self._k_blocks = self.cand_k.reshape(n, n_alpha, -1)  # (channels, alpha, K x s)
         self._shape_blocks = self.cand_shape.reshape(n_alpha, -1)
         self._rows = np.arange(n)
-        self.adstock = np.zeros((horizon, n, n_alpha))  # per day, channel and alpha
+        self.adstock = np.zeros((n, n_alpha))  # per channel and alpha, on the last day reported
         self.sum_conv = np.zeros(n)
         self.sum_g = np.zeros((n, n_cand))
         self.sum_log = np.zeros((n, n_cand))
@@ -235,7 +190,10 @@ class LearnerAllocator:
 
     def observe(self, report: Report) -> None:
         """Update every candidate's likelihood with one report, then the posterior."""
-        a = self.adstock[report.days][..., None]  # (days, channels, alpha, 1)
+        a = np.empty((len(report.days), *self.adstock.shape, 1))  # (days, channels, alpha, 1)
+        for t, spend in enumerate(report.spend):  # reports cover consecutive days, in order
+            self.adstock = spend[:, None] + self.ALPHAS * self.adstock
+            a[t, ..., 0] = self.adstock
         qh = hill(a, self._k_blocks, self._shape_blocks).reshape(*a.shape[:2], -1)
         qh *= report.quality[:, :, None]  # (days, channels, cand)
         g = qh[0] if len(qh) == 1 else qh.sum(axis=0)  # summed over the days
@@ -269,6 +227,4 @@ class LearnerAllocator:
                              self.cand_k[self._rows, idx], self.cand_shape[idx], lo, hi, budget,
                              self.cfg.increments)
         self.previous = spend / budget if budget > 0 else previous
-        prior = self.adstock[day - 1] if day > 0 else 0.0
-        self.adstock[day] = spend[:, None] + self.ALPHAS * prior
         return spend

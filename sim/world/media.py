@@ -92,6 +92,59 @@ class DayOutcome:
     wasted_spend: np.ndarray
 
 
+class Creatives:
+    """The live creative assets of every channel: a few slots each, fatigued by impressions.
+
+    Kept apart from the response so that the oracle can copy it and step the copy forward to
+    see the creative quality its own spend will leave.
+    """
+
+    def __init__(self, fatigue: np.ndarray, q_min: np.ndarray, slots: int,
+                 lifetime: float | None, initial: list[int]):
+        n = len(fatigue)
+        self.fatigue, self.q_min, self.lifetime = fatigue[:, None], q_min[:, None], lifetime
+        self.impressions = np.zeros((n, slots))
+        self.born = np.zeros((n, slots))
+        self.live = np.zeros((n, slots), dtype=bool)
+        for c, count in enumerate(initial):
+            self.live[c, : min(count, slots)] = True
+
+    def copy(self) -> Creatives:
+        """An independent copy of the slots."""
+        new = object.__new__(Creatives)
+        new.__dict__.update(self.__dict__)
+        new.impressions, new.born, new.live = (
+            self.impressions.copy(), self.born.copy(), self.live.copy())
+        return new
+
+    def add(self, channel: int, time: float) -> None:
+        """Put a fresh asset live, replacing the most fatigued one when all slots are taken."""
+        live = self.live[channel]
+        slot = int(live.argmin())  # first free slot, if any
+        if live[slot]:
+            slot = int(self.impressions[channel].argmax())
+        self.live[channel, slot] = True
+        self.impressions[channel, slot] = 0.0
+        self.born[channel, slot] = time
+
+    def retire(self, day: int) -> None:
+        """Take assets past their lifetime off the air."""
+        if self.lifetime is not None:
+            self.live &= self.born + self.lifetime > day
+
+    def quality(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Quality of every slot, live assets per channel and mean live quality per channel."""
+        q = fatigue_quality(self.impressions, self.fatigue, self.q_min)
+        n_live = self.live.sum(axis=1)
+        total = (q * self.live).sum(axis=1)  # q is finite: the same as summing live slots
+        return q, n_live, np.divide(total, n_live, out=np.zeros(len(n_live)), where=n_live > 0)
+
+    def show(self, impressions: np.ndarray, n_live: np.ndarray) -> None:
+        """Spread each channel's impressions evenly over its live assets."""
+        per_asset = np.divide(impressions, n_live, out=np.zeros(len(n_live)), where=n_live > 0)
+        self.impressions += per_asset[:, None] * self.live  # finite: 0 where no asset is live
+
+
 class Media:
     """The channels' true response and their live creative assets."""
 
@@ -104,53 +157,28 @@ class Media:
         self.max_conv = np.array([c.max_daily_conversions for c in ch])
         self.cpm = np.array([c.cpm for c in ch])
         self.value = np.array([c.value_per_conversion for c in ch])
-        self.fatigue = np.array([c.fatigue_impressions for c in ch])
-        self.q_min = np.array([c.quality_min for c in ch])
         self.poisson_noise = np.array([c.noise.kind == "poisson" for c in ch])
         self.negbin_noise = np.array([c.noise.kind == "negative_binomial" for c in ch])
         self.dispersion = np.array([c.noise.dispersion for c in ch])
         self.efficiency = efficiency
         self.synergy = np.array(scenario.synergy, dtype=float) if scenario.synergy else None
         lib = scenario.library
-        self.lifetime = lib.asset_lifetime_days
         self.waste_threshold = lib.wasted_quality_threshold
-        slots = lib.max_live_assets
         self.adstocked = np.zeros(self.n)
-        self._fatigue_col, self._q_min_col = self.fatigue[:, None], self.q_min[:, None]
-        self.impressions = np.zeros((self.n, slots))
-        self.born = np.zeros((self.n, slots))
-        self.live = np.zeros((self.n, slots), dtype=bool)
-        for c, channel in enumerate(ch):
-            self.live[c, : min(channel.initial_assets, slots)] = True
-
-    def add_asset(self, channel: int, day: float) -> None:
-        """Put a fresh asset live, replacing the most fatigued one when all slots are taken."""
-        live = self.live[channel]
-        slot = int(live.argmin())  # first free slot, if any
-        if live[slot]:
-            slot = int(self.impressions[channel].argmax())
-        self.live[channel, slot] = True
-        self.impressions[channel, slot] = 0.0
-        self.born[channel, slot] = day
-
-    def _asset_quality(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Quality of every asset slot, live assets per channel, mean quality per channel."""
-        q = fatigue_quality(self.impressions, self._fatigue_col, self._q_min_col)
-        n_live = self.live.sum(axis=1)
-        total = (q * self.live).sum(axis=1)  # q is finite: the same as summing live slots
-        return q, n_live, np.divide(total, n_live, out=np.zeros(self.n), where=n_live > 0)
+        self.creatives = Creatives(
+            np.array([c.fatigue_impressions for c in ch]), np.array([c.quality_min for c in ch]),
+            lib.max_live_assets, lib.asset_lifetime_days, [c.initial_assets for c in ch])
 
     def start_day(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Retire expired assets; return today's creative quality and live assets per channel."""
-        if self.lifetime is not None:
-            self.live &= self.born + self.lifetime > day
-        self._today = self._asset_quality()
+        self.creatives.retire(day)
+        self._today = self.creatives.quality()
         return self._today[2], self._today[1]
 
     def deliver(self, spend: np.ndarray, u_noise: np.ndarray) -> DayOutcome:
         """Deliver the day opened by :meth:`start_day` with the given spend per channel."""
         q_asset, n_live, quality = self._today
-        weak = (self.live & (q_asset < self.waste_threshold)).sum(axis=1)
+        weak = (self.creatives.live & (q_asset < self.waste_threshold)).sum(axis=1)
         has_live = n_live > 0
         wasted = np.where(has_live, spend * weak / np.maximum(n_live, 1), spend)
 
@@ -164,7 +192,6 @@ class Media:
                                        self.dispersion)
 
         impressions = delivered / self.cpm * 1000.0
-        per_asset = np.divide(impressions, n_live, out=np.zeros(self.n), where=has_live)
-        self.impressions += per_asset[:, None] * self.live  # finite: 0 where no asset is live
+        self.creatives.show(impressions, n_live)
         return DayOutcome(spend, impressions, expected, conversions, conversions * self.value,
                           quality, n_live, wasted)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.scenario.schema import DataFeed, Scenario
+from sim.scenario.schema import Scenario
 from sim.scenario.setups import Levers
 from sim.world import demand as dm
-from sim.world.allocators import BudgetAllocator, LearnerAllocator, OracleAllocator, PlanAllocator
+from sim.world.allocators import BudgetAllocator, LearnerAllocator, PlanAllocator
 from sim.world.media import Media
+from sim.world.oracle import AssetSchedule, OracleAllocator
 from sim.world.production import Practice
+from sim.world.reports import ReportTimer
 from sim.world.routing import BoundRouting, FastestRouting, due_value_priority, fifo_priority
 from sim.world.streams import Streams
 from sim.world.teams import Team
@@ -33,9 +35,12 @@ def ai_efficiency(scenario: Scenario, levers: Levers) -> np.ndarray:
     return np.where(on, a.ai_efficiency, 1.0)
 
 
-def allocator_for(scenario: Scenario, levers: Levers, media: Media,
-                  streams: Streams) -> BudgetAllocator:
-    """The budget allocator the setup's ``allocation`` lever names."""
+def allocator_for(scenario: Scenario, levers: Levers, media: Media, streams: Streams,
+                  schedule: AssetSchedule) -> BudgetAllocator:
+    """The budget allocator the setup's ``allocation`` lever names.
+
+    Only the oracle is given the true curves and the schedule of assets going live.
+    """
     if levers.allocation == "learner":
         # the learner is told only what an operator knows: never the response curves
         return LearnerAllocator(
@@ -45,14 +50,40 @@ def allocator_for(scenario: Scenario, levers: Levers, media: Media,
             daily_budget=scenario.budget.daily_amount, horizon=scenario.horizon_days,
             rng=streams.get("allocator"))
     if levers.allocation == "oracle":
-        return OracleAllocator(scenario, media)
+        return OracleAllocator(scenario, media, schedule)
     return PlanAllocator(scenario)
 
 
-def data_feed_for(scenario: Scenario, levers: Levers) -> DataFeed:
-    """The report cadence and delay the setup's ``data`` lever names."""
-    feed: DataFeed = getattr(scenario.allocator.data, levers.data)
-    return feed
+def ramp(scenario: Scenario, levers: Levers) -> float:
+    """Days over which what the platform brings takes effect (0: on from day 0)."""
+    return scenario.platform.ramp_up_days if levers.platform else 0.0
+
+
+def allocator_shares(scenario: Scenario, levers: Levers) -> np.ndarray:
+    """Share of each day's budget the allocator governs; the annual plan spends the rest.
+
+    The learner runs on the platform, so it governs ``day / ramp_up_days`` of the budget during
+    the ramp-up. The plan needs no platform, and neither does the oracle: it is the yardstick
+    for budget allocation, so it governs the whole budget from day 0.
+    """
+    days = np.arange(scenario.horizon_days, dtype=float)
+    ramp_days = ramp(scenario, levers)
+    if levers.allocation != "learner" or ramp_days <= 0:
+        return np.ones_like(days)
+    with np.errstate(over="ignore"):  # a ramp of a split second: every share is 1
+        return np.minimum(1.0, days / ramp_days)
+
+
+def report_timer_for(scenario: Scenario, levers: Levers) -> ReportTimer:
+    """When reports reach the allocator, as the setup's ``data`` lever says.
+
+    Unified data comes with the platform: during its ramp-up the agencies' (siloed) reports
+    carry on, and report periods starting after it follow the unified feed.
+    """
+    feeds = scenario.allocator.data
+    if levers.data == "unified":
+        return ReportTimer(feeds.siloed, feeds.unified, ramp(scenario, levers))
+    return ReportTimer(feeds.siloed)
 
 
 def prioritised(levers: Levers) -> bool:
@@ -85,13 +116,13 @@ def coordinated_requests(scenario: Scenario, levers: Levers, requests: dm.Reques
     ramp-up: a request arriving at day t is handled the coordinated way with probability
     ``t / ramp_up_days`` (drawn from its own uniform, so common across setups).
     """
-    ramp = scenario.platform.ramp_up_days
-    if not (levers.platform and ramp > 0):
+    ramp_days = ramp(scenario, levers)
+    if ramp_days <= 0:
         return np.ones(len(requests), dtype=bool)
     with np.errstate(over="ignore"):  # a ramp of a split second: every share is 1
-        share = np.minimum(1.0, requests.arrival / ramp)
+        share = np.minimum(1.0, requests.arrival / ramp_days)
     return requests.uniforms[:, dm.U_ADOPT] < share
 
 
-__all__ = ["ai_efficiency", "allocator_for", "coordinated_requests", "data_feed_for",
-           "practices_for", "prioritised"]
+__all__ = ["ai_efficiency", "allocator_for", "allocator_shares", "coordinated_requests",
+           "practices_for", "prioritised", "ramp", "report_timer_for"]

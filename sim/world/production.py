@@ -2,8 +2,9 @@
 
 A request's life: decide reuse, pick a team, brief it (hand-off), wait for a free person, produce
 or adapt, then pass each approval stage, where a review can send it back for a revision (another
-hand-off and another round of work). When approved, the asset is filed in the library and goes
-live on its channel.
+hand-off and another round of work). When approved, the asset is filed in the library and its
+go-live is recorded: media never feeds back into content work, so the world runs all content
+first and then the days of media, with the assets going live on schedule.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from sim.world.records import RequestRows, column
 from sim.world.teams import ReviewStage, Team
 
 if TYPE_CHECKING:
-    from sim.world.media import Media
     from sim.world.routing import Routing
 
 
@@ -61,11 +61,11 @@ class ContentOps:
 
     def __init__(self, env: simpy.Environment, requests: dm.Requests, *, teams: list[Team],
                  bound: list[Team], stages: list[ReviewStage], library: AssetLibrary,
-                 media: Media, findability: dict[str, float], revision_work: float,
+                 findability: dict[str, float], revision_work: float,
                  revision_cost: float, value_weight: np.ndarray,
                  practices: tuple[Practice, Practice], coordinated: np.ndarray):
         self.env, self.teams, self.bound = env, teams, bound
-        self.stages, self.library, self.media = stages, library, media
+        self.stages, self.library = stages, library
         self.findability = findability
         self.revision_work, self.revision_cost = revision_work, revision_cost
         self.practices = practices  # (siloed, coordinated)
@@ -79,6 +79,18 @@ class ContentOps:
         self.u_find = column(requests.uniforms[:, dm.U_FIND])
         self.value_weight = value_weight.tolist()
         self.rows = RequestRows(len(requests))
+        self.go_live: list[tuple[float, int]] = []  # (time, channel) of each approved asset
+
+    def work(self, i: int, team: Team, duration: float, expected: float, priority: float,
+             handoff: float, cost: float) -> Generator[simpy.Event, Any, None]:
+        """One round of work on request ``i``; its cost accrues as the work is done."""
+        rows = self.rows
+        yield from team.wait_turn(expected, priority, handoff)
+        rows.round_start[i], rows.round_days[i], rows.round_cost[i] = (
+            self.env.now, duration, cost)
+        yield from team.do(duration, expected)
+        rows.cost[i] += cost
+        rows.round_cost[i] = 0.0
 
     def fulfil(self, i: int) -> Generator[simpy.Event, Any, None]:
         """The whole life of request ``i`` (a SimPy process)."""
@@ -97,9 +109,8 @@ class ContentOps:
         handoff = content.handoff[t][i] * how.handoff_factor
         priority = how.priority(self.due[i], self.value_weight[channel])
         rows.reused[i], rows.team[i], rows.work[i] = reused, t, work
-        cost = base_cost  # billed when the asset is delivered: an open request costs nothing yet
 
-        yield from team.work(work, mean, priority, handoff)
+        yield from self.work(i, team, work, mean, priority, handoff, base_cost)
         first = i * content.rounds
         last = first + content.rounds - 1
         for s, stage in enumerate(self.stages):
@@ -109,10 +120,10 @@ class ContentOps:
                 if not sent_back[k] or k == last:
                     break
                 rows.revisions[i] += 1
-                cost += base_cost * self.revision_cost
                 extra = work * self.revision_work
                 rows.work[i] += extra
-                yield from team.work(extra, mean * self.revision_work, priority, handoff)
-        rows.finish[i], rows.cost[i] = self.env.now, cost
+                yield from self.work(i, team, extra, mean * self.revision_work, priority,
+                                     handoff, base_cost * self.revision_cost)
+        rows.finish[i] = self.env.now
         self.library.add(campaign, fmt, silo)  # filed where its channel searches
-        self.media.add_asset(channel, self.env.now)
+        self.go_live.append((self.env.now, channel))

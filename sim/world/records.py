@@ -36,8 +36,9 @@ class RequestLog:
     reused: np.ndarray
     team: np.ndarray  # -1 if not started
     revisions: np.ndarray
-    cost: np.ndarray  # billed on delivery: 0 if not finished within the horizon
+    cost: np.ndarray  # of delivered assets: 0 if not finished within the horizon
     work: np.ndarray  # person-days
+    wip_cost: np.ndarray  # work done on requests not finished at the horizon (0 if finished)
 
 
 class RequestRows:
@@ -48,15 +49,30 @@ class RequestRows:
         self.reused = column(np.zeros(n, dtype=bool))
         self.team = column(np.full(n, -1))
         self.revisions = column(np.zeros(n, dtype=np.int64))
-        self.cost = column(np.zeros(n))
+        self.cost = column(np.zeros(n))  # of the rounds of work completed
         self.work = column(np.zeros(n))
+        self.round_start = column(np.zeros(n))  # the round of work started last
+        self.round_days = column(np.zeros(n))
+        self.round_cost = column(np.zeros(n))  # 0 once that round is completed
 
-    def to_log(self) -> RequestLog:
-        """The columns as numpy arrays, once, at the end of the run."""
-        return RequestLog(np.array(self.finish, dtype=float), np.array(self.reused, dtype=bool),
+    def to_log(self, horizon: float) -> RequestLog:
+        """The columns as numpy arrays, once, at the end of the run.
+
+        Costs accrue with work: a request open at the horizon has cost its completed rounds
+        plus the done share of the round in progress (work in progress, ``wip_cost``).
+        """
+        finish = np.array(self.finish, dtype=float)
+        done = ~np.isnan(finish)
+        cost = np.array(self.cost, dtype=float)
+        days = np.array(self.round_days, dtype=float)
+        elapsed = horizon - np.array(self.round_start, dtype=float)
+        share = np.clip(np.divide(elapsed, days, out=np.ones_like(days), where=days > 0), 0, 1)
+        in_progress = np.array(self.round_cost, dtype=float) * share
+        return RequestLog(finish, np.array(self.reused, dtype=bool),
                           np.array(self.team, dtype=np.int64),
-                          np.array(self.revisions, dtype=np.int64),
-                          np.array(self.cost, dtype=float), np.array(self.work, dtype=float))
+                          np.array(self.revisions, dtype=np.int64), np.where(done, cost, 0.0),
+                          np.array(self.work, dtype=float),
+                          np.where(done, 0.0, cost + in_progress))
 
 
 @dataclass

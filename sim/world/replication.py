@@ -1,4 +1,10 @@
-"""One replication of one setup: build the SimPy world, run it, return plain records."""
+"""One replication of one setup: build the SimPy world, run it, return plain records.
+
+Content work never depends on media (nothing a channel delivers changes a request), so a run
+has two phases: the content supply chain runs to the horizon as SimPy processes and yields the
+schedule of assets going live; then the media days run in order, each asset going live on the
+first day at or after its approval.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +17,18 @@ import simpy
 from sim.scenario.schema import Scenario
 from sim.scenario.setups import Levers
 from sim.world import demand as dm
-from sim.world.allocators import MarketView, Report
+from sim.world.allocators import BudgetAllocator, MarketView, Report
 from sim.world.library import AssetLibrary
 from sim.world.media import Media
+from sim.world.oracle import AssetSchedule, ScheduleCursor
 from sim.world.policies import (
     ai_efficiency,
     allocator_for,
+    allocator_shares,
     coordinated_requests,
-    data_feed_for,
     practices_for,
     prioritised,
+    report_timer_for,
 )
 from sim.world.production import ContentOps
 from sim.world.records import DailyLog, RunRecords, column
@@ -45,7 +53,7 @@ class World:
 
     def __init__(self, scenario: Scenario, levers: Levers, streams: Streams,
                  env: simpy.Environment | None = None):
-        self.scenario, self.levers = scenario, levers
+        self.scenario, self.levers, self.streams = scenario, levers, streams
         self.env = env if env is not None else simpy.Environment()
         horizon = float(scenario.horizon_days)
         self.requests = dm.draw_requests(scenario, streams.get("arrivals"),
@@ -53,8 +61,6 @@ class World:
         self.noise = streams.get("conversions").random((scenario.horizon_days,
                                                         len(scenario.channels)))
         self.media = Media(scenario, ai_efficiency(scenario, levers))
-        self.allocator = allocator_for(scenario, levers, self.media, streams)
-        self.feed = data_feed_for(scenario, levers)
         self.budget = budget_by_day(scenario)
         fmt = {f: i for i, f in enumerate(scenario.formats.names)}
         ordered = prioritised(levers)
@@ -70,7 +76,7 @@ class World:
         self.ops = ContentOps(
             self.env, self.requests, teams=self.teams, bound=bound, stages=self.stages,
             library=AssetLibrary(np.array(scenario.formats.compatibility, dtype=float)),
-            media=self.media, findability=scenario.library.findability.model_dump(),
+            findability=scenario.library.findability.model_dump(),
             revision_work=a.revision_work_fraction, revision_cost=a.revision_cost_fraction,
             value_weight=value / value.max() if value.max() > 0 else value,
             practices=practices_for(scenario, levers, self.teams, bound),
@@ -85,36 +91,44 @@ class World:
                 yield env.timeout(t - env.now)
             env.process(self.ops.fulfil(i))
 
-    def deliver_media(self) -> Generator[simpy.Event, Any, None]:
-        """Each day: pass due reports to the allocator, spend, deliver, record."""
-        feed = self.feed
+    def deliver_media(self, allocator: BudgetAllocator, schedule: ScheduleCursor) -> None:
+        """Each day: put approved assets live, pass due reports, spend, deliver, record.
+
+        The allocator governs its share of the day's budget (growing over a platform's
+        ramp-up); the annual plan spends the rest.
+        """
         d, media = self.daily, self.media
-        next_report = 0  # first day not yet reported
+        timer = report_timer_for(self.scenario, self.levers)
+        governed = allocator_shares(self.scenario, self.levers)
+        plan = np.array([c.plan_share for c in self.scenario.channels])
         for day in range(self.scenario.horizon_days):
-            while True:  # reports covering [next_report, end) arrive at end - 1 + delay
-                end = next_report + feed.interval_days
-                if end > day or end - 1 + feed.delay_days > day:
-                    break
-                days = np.arange(next_report, end)
-                self.allocator.observe(Report(days, d.spend[days], d.quality[days],
-                                              d.conversions[days].sum(axis=0)))
-                next_report = end
+            for time, channel in schedule.due(day):
+                media.creatives.add(channel, time)
+            for period in timer.due(day):
+                days = np.asarray(period)
+                allocator.observe(Report(days, d.spend[days], d.quality[days],
+                                         d.conversions[days].sum(axis=0)))
             view = MarketView(*media.start_day(day))
-            spend = self.allocator.decide(day, float(self.budget[day]), view)
+            budget = float(self.budget[day])
+            spend = allocator.decide(day, budget * governed[day], view)
+            if governed[day] < 1.0:
+                spend = spend + plan * (budget * (1.0 - governed[day]))
             out = media.deliver(spend, self.noise[day])
             d.spend[day], d.impressions[day], d.conversions[day] = (
                 out.spend, out.impressions, out.conversions)
             d.revenue[day], d.quality[day], d.live_assets[day], d.wasted_spend[day] = (
                 out.revenue, out.quality, out.live_assets, out.wasted_spend)
-            yield self.env.timeout(1.0)
 
     def run(self) -> RunRecords:
         """Run to the horizon and hand back the records."""
         self.env.process(self.generate_requests())
-        self.env.process(self.deliver_media())
         self.env.run(until=float(self.scenario.horizon_days))
+        schedule = AssetSchedule(self.ops.go_live, len(self.scenario.channels))
+        allocator = allocator_for(self.scenario, self.levers, self.media, self.streams,
+                                  schedule)
+        self.deliver_media(allocator, schedule.replay())
         return RunRecords(
-            self.requests, self.ops.rows.to_log(), self.daily,
+            self.requests, self.ops.rows.to_log(float(self.scenario.horizon_days)), self.daily,
             np.array([t.busy for t in self.teams]),
             np.array([t.spec.capacity for t in self.teams], dtype=float),
             np.array([s.busy for s in self.stages]),

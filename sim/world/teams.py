@@ -28,16 +28,19 @@ class Team:
         wait = self.queued_work / self.spec.capacity
         return self.spec.handoff.mean * handoff_factor + wait + mean
 
-    def work(self, duration: float, expected: float, priority: float,
-             handoff: float) -> Generator[simpy.Event, Any, None]:
-        """Brief the team, wait for a free person, do ``duration`` days of work."""
-        env = self.env
+    def wait_turn(self, expected: float, priority: float,
+                  handoff: float) -> Generator[simpy.Event, Any, None]:
+        """Brief the team, then wait for a free person (``expected`` days of work join)."""
         if handoff > 0:
-            yield env.timeout(handoff)
+            yield self.env.timeout(handoff)
         self.queued_work += expected
         turn = self.pool.acquire(priority)
         if turn is not None:
             yield turn
+
+    def do(self, duration: float, expected: float) -> Generator[simpy.Event, Any, None]:
+        """Do ``duration`` days of work on the person :meth:`wait_turn` got, then free them."""
+        env = self.env
         self.busy += max(0.0, min(duration, self.horizon - env.now))
         yield env.timeout(duration)
         self.pool.release()
