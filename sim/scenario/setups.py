@@ -30,8 +30,8 @@ class Levers(BaseModel):
     library: Literal["siloed", "shared"] = Field(
         description="siloed: each team sees its own assets; shared: everyone sees every asset"
     )
-    routing: Literal["bound", "fastest"] = Field(
-        description="bound: each channel's own agency, first in first out; fastest: any capable "
+    routing: Literal["bound", "pooled"] = Field(
+        description="bound: each channel's own agency, first in first out; pooled: any capable "
         "team by expected completion, queues ordered by due date and value"
     )
     handoffs: Literal["full", "shared_briefs"] = Field(
@@ -53,7 +53,7 @@ class LeverOverrides(BaseModel):
     ai_channels: Literal["none", "pilot", "all"] | None = _override("ai_channels")
     data: Literal["siloed", "unified"] | None = _override("data")
     library: Literal["siloed", "shared"] | None = _override("library")
-    routing: Literal["bound", "fastest"] | None = _override("routing")
+    routing: Literal["bound", "pooled"] | None = _override("routing")
     handoffs: Literal["full", "shared_briefs"] | None = _override("handoffs")
     platform: bool | None = _override("platform")
 
@@ -64,7 +64,7 @@ PILOT = Levers(
 )
 CONDUCTOR = Levers(
     allocation="learner", ai_channels="all", data="unified", library="shared",
-    routing="fastest", handoffs="shared_briefs", platform=True,
+    routing="pooled", handoffs="shared_briefs", platform=True,
 )
 BUILTIN_SETUPS: dict[str, Levers] = {
     "pilot": PILOT,

@@ -57,7 +57,7 @@ def data_feed_for(scenario: Scenario, levers: Levers) -> DataFeed:
 
 def prioritised(levers: Levers) -> bool:
     """Whether queues are ordered by value and due date (coordinated routing) or first come."""
-    return levers.routing == "fastest"
+    return levers.routing == "pooled"
 
 
 def practices_for(scenario: Scenario, levers: Levers, teams: list[Team],
@@ -70,7 +70,7 @@ def practices_for(scenario: Scenario, levers: Levers, teams: list[Team],
     siloed = Practice(False, BoundRouting(bound), 1.0, fifo_priority)
     coordinated = Practice(
         shared_library=levers.library == "shared",
-        routing=FastestRouting(teams) if levers.routing == "fastest" else siloed.routing,
+        routing=FastestRouting(teams) if levers.routing == "pooled" else siloed.routing,
         handoff_factor=(scenario.platform.handoff_factor
                         if levers.handoffs == "shared_briefs" else 1.0),
         priority=due_value_priority if prioritised(levers) else fifo_priority,
