@@ -32,7 +32,8 @@ class Levers(BaseModel):
     )
     routing: Literal["bound", "pooled"] = Field(
         description="bound: each channel's own agency, first in first out; pooled: any capable "
-        "team by expected completion, queues ordered by due date and value"
+        "team, the one with the lowest price + value of the days it takes "
+        "(platform.delay_value_factor), queues ordered by due date and value"
     )
     handoffs: Literal["full", "shared_briefs"] = Field(
         description="shared_briefs: hand-off delays cut to platform.handoff_factor"
