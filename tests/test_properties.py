@@ -147,6 +147,7 @@ def scenario_dicts(draw: Any) -> dict[str, Any]:
             "monthly_cost": draw(st.floats(0.0, 1e4)),
             "ramp_up_days": draw(st.floats(0.0, 20.0)),
             "handoff_factor": draw(prob),
+            "delay_value_factor": draw(st.floats(0.0, 10.0)),
         },
         "allocator": {
             "min_share": draw(st.floats(0.0, 1.0 / n_ch)),

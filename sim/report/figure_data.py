@@ -41,8 +41,8 @@ def cumulative_net(daily: pd.DataFrame, requests: pd.DataFrame | None = None,
 
     A request's production cost is counted on its delivery day, the work in progress at the
     horizon (from the summary) on the last day; the platform cost (from the summary) is spread
-    evenly over the days, so the last day equals the summary's ``net_contribution``. Without requests or
-    summary those costs are left out.
+    evenly over the days, so the last day equals the summary's ``net_contribution``. Without
+    requests or summary those costs are left out.
     Index ``(setup, replication)``, one column per day (days with no rows count as 0).
     """
     net = daily.assign(_net=daily["revenue"] - daily["spend"])

@@ -190,6 +190,11 @@ class Platform(Model):
     handoff_factor: Probability = Field(
         0.3, description="share of hand-off delay left with shared briefs"
     )
+    delay_value_factor: NonNegative = Field(
+        1.0, description="weight of time in pooled routing: scales each channel's value of a day "
+        "(what a fresh asset one day earlier adds to its plan revenue, from its fatigue and asset "
+        "turnover); 0 routes by price alone"
+    )
 
 
 class DataFeed(Model):

@@ -30,9 +30,10 @@ class Levers(BaseModel):
     library: Literal["siloed", "shared"] = Field(
         description="siloed: each team sees its own assets; shared: everyone sees every asset"
     )
-    routing: Literal["bound", "fastest"] = Field(
-        description="bound: each channel's own agency, first in first out; fastest: any capable "
-        "team by expected completion, queues ordered by due date and value"
+    routing: Literal["bound", "pooled"] = Field(
+        description="bound: each channel's own agency, first in first out; pooled: any capable "
+        "team, the one with the lowest price + value of the days it takes "
+        "(platform.delay_value_factor), queues ordered by due date and value"
     )
     handoffs: Literal["full", "shared_briefs"] = Field(
         description="shared_briefs: hand-off delays cut to platform.handoff_factor"
@@ -53,7 +54,7 @@ class LeverOverrides(BaseModel):
     ai_channels: Literal["none", "pilot", "all"] | None = _override("ai_channels")
     data: Literal["siloed", "unified"] | None = _override("data")
     library: Literal["siloed", "shared"] | None = _override("library")
-    routing: Literal["bound", "fastest"] | None = _override("routing")
+    routing: Literal["bound", "pooled"] | None = _override("routing")
     handoffs: Literal["full", "shared_briefs"] | None = _override("handoffs")
     platform: bool | None = _override("platform")
 
@@ -64,7 +65,7 @@ PILOT = Levers(
 )
 CONDUCTOR = Levers(
     allocation="learner", ai_channels="all", data="unified", library="shared",
-    routing="fastest", handoffs="shared_briefs", platform=True,
+    routing="pooled", handoffs="shared_briefs", platform=True,
 )
 BUILTIN_SETUPS: dict[str, Levers] = {
     "pilot": PILOT,

@@ -13,11 +13,11 @@ from sim.scenario.schema import Scenario
 from sim.scenario.setups import Levers
 from sim.world import demand as dm
 from sim.world.allocators import BudgetAllocator, LearnerAllocator, PlanAllocator
-from sim.world.media import Media
+from sim.world.media import Media, fatigue_quality, hill
 from sim.world.oracle import AssetSchedule, OracleAllocator
 from sim.world.production import Practice
 from sim.world.reports import ReportTimer
-from sim.world.routing import BoundRouting, FastestRouting, due_value_priority, fifo_priority
+from sim.world.routing import BoundRouting, PooledRouting, due_value_priority, fifo_priority
 from sim.world.streams import Streams
 from sim.world.teams import Team
 
@@ -88,7 +88,40 @@ def report_timer_for(scenario: Scenario, levers: Levers) -> ReportTimer:
 
 def prioritised(levers: Levers) -> bool:
     """Whether queues are ordered by value and due date (coordinated routing) or first come."""
-    return levers.routing == "fastest"
+    return levers.routing == "pooled"
+
+
+def day_values(scenario: Scenario) -> list[float]:
+    """What getting a fresh asset live one day earlier is worth, per channel, in currency.
+
+    Conversions are proportional to a channel's mean creative quality over its live assets. A
+    fresh asset (quality 1) replaces the most worn one, so one day earlier lifts that day's mean
+    quality by ``(1 - q_worn) / live``, worth as much of the channel's plan revenue per day at
+    full quality, ``value_per_conversion x max_daily_conversions x hill(a)`` with ``a`` the
+    steady-state adstocked plan spend ``plan_share x daily budget / (1 - adstock_alpha)``.
+
+    In steady state the channel receives ``r`` fresh assets a day (its share of the mean request
+    rate over the horizon), so each asset ends its life having shared the plan impressions ``I``
+    per day with the others for ``I / r`` impressions: ``q_worn`` is the fatigue quality after
+    ``I / r``, and ``live = min(max_live_assets, r x asset_lifetime_days)``, at least one. With
+    slow turnover this tends to ``(1 - quality_min) / max_live_assets``. It is what a planner's
+    response model says a day is worth; ``platform.delay_value_factor`` scales it (0: price only).
+    """
+    horizon, lib = float(scenario.horizon_days), scenario.library
+    requests = float(dm.cumulative_rate(scenario.demand, horizon, horizon)) / horizon
+    mix = scenario.demand.channel_mix
+    values = []
+    for c in scenario.channels:
+        spend = c.plan_share * scenario.budget.daily_amount
+        revenue = c.value_per_conversion * c.max_daily_conversions * float(
+            hill(spend / (1.0 - c.adstock_alpha), c.hill_k, c.hill_shape))
+        fresh = requests * mix.get(c.name, 0.0) / sum(mix.values())  # assets per day
+        worn = c.quality_min if fresh == 0 else float(fatigue_quality(
+            np.asarray(spend / c.cpm * 1000.0 / fresh), c.fatigue_impressions, c.quality_min))
+        live = lib.max_live_assets if lib.asset_lifetime_days is None else min(
+            lib.max_live_assets, max(1.0, fresh * lib.asset_lifetime_days))
+        values.append(scenario.platform.delay_value_factor * revenue * (1.0 - worn) / live)
+    return values
 
 
 def practices_for(scenario: Scenario, levers: Levers, teams: list[Team],
@@ -101,7 +134,8 @@ def practices_for(scenario: Scenario, levers: Levers, teams: list[Team],
     siloed = Practice(False, BoundRouting(bound), 1.0, fifo_priority)
     coordinated = Practice(
         shared_library=levers.library == "shared",
-        routing=FastestRouting(teams) if levers.routing == "fastest" else siloed.routing,
+        routing=(PooledRouting(teams, bound, day_values(scenario))
+                 if levers.routing == "pooled" else siloed.routing),
         handoff_factor=(scenario.platform.handoff_factor
                         if levers.handoffs == "shared_briefs" else 1.0),
         priority=due_value_priority if prioritised(levers) else fifo_priority,
@@ -125,4 +159,4 @@ def coordinated_requests(scenario: Scenario, levers: Levers, requests: dm.Reques
 
 
 __all__ = ["ai_efficiency", "allocator_for", "allocator_shares", "coordinated_requests",
-           "practices_for", "prioritised", "ramp", "report_timer_for"]
+           "day_values", "practices_for", "prioritised", "ramp", "report_timer_for"]

@@ -33,22 +33,33 @@ class BoundRouting:
         return self.bound[channel]
 
 
-class FastestRouting:
-    """Any capable team, the one with the earliest expected completion."""
+class PooledRouting:
+    """Any capable team, the one with the lowest expected cost of getting the asset live.
 
-    def __init__(self, teams: list[Team]):
-        self.teams = teams
+    The cost of a team is its price for this work (``cost_new`` or ``cost_adaptation``) plus the
+    channel's value of a day times the days the team is expected to take (hand-off, wait for a
+    person, work: :meth:`Team.expected_completion`). Revision rounds are left out: they add the
+    same fraction of price and of work whoever does the work. Ties go to the channel's bound team
+    (then to the earlier completion), so routing changes nothing where teams do not differ.
+    """
+
+    def __init__(self, teams: list[Team], bound: list[Team], day_value: list[float]):
+        self.teams, self.bound = teams, bound
+        self.day_value = day_value  # value of one day earlier, per channel, in currency
 
     def choose(self, channel: int, fmt: int, reused: bool, handoff_factor: float) -> Team:
-        """The capable team with the smallest expected hand-off + wait + work time."""
-        best, best_time = None, np.inf
+        """The capable team with the smallest price + value of a day x expected days."""
+        value, home = self.day_value[channel], self.bound[channel]
+        best, best_key = home, (np.inf, True, np.inf)
         for team in self.teams:
             if fmt not in team.formats:
                 continue
-            t = team.expected_completion(reused, handoff_factor)
-            if t < best_time:
-                best, best_time = team, t
-        assert best is not None, "validated: the bound team can produce every channel format"
+            spec = team.spec
+            days = team.expected_completion(reused, handoff_factor)
+            price = spec.cost_adaptation if reused else spec.cost_new
+            key = (price + value * days, team is not home, days)
+            if key < best_key:
+                best, best_key = team, key
         return best
 
 
