@@ -196,9 +196,6 @@ TABLE: dict[str, Perturb | Allow] = {
     "library.asset_lifetime_days": Perturb({"library.asset_lifetime_days": 15.0}),
     "library.wasted_quality_threshold": Perturb({"library.wasted_quality_threshold": UP}),
     "agencies[].name": Allow(LABEL),
-    # no allow-list entry: the model never reads it (to be removed from the schema)
-    "agencies[].external": Perturb({"agencies.0.external": True,
-                                    "agencies.1.external": False}),
     "agencies[].capacity": Perturb({"agencies.0.capacity": DOWN}),
     "agencies[].formats": Perturb({"agencies.2.formats": ["short_video", "long_video"]}),
     "agencies[].channels": Perturb({
@@ -221,6 +218,7 @@ TABLE: dict[str, Perturb | Allow] = {
     "platform.monthly_cost": Perturb({"platform.monthly_cost": UP}),
     "platform.ramp_up_days": Perturb({"platform.ramp_up_days": DOWN}),
     "platform.handoff_factor": Perturb({"platform.handoff_factor": UP}),
+    "platform.delay_value_factor": Perturb({"platform.delay_value_factor": 0.0}),
     "allocator.min_share": Perturb({"allocator.min_share": 0.05}),
     "allocator.max_share": Perturb({"allocator.max_share": DOWN}),
     "allocator.max_daily_change": Perturb({"allocator.max_daily_change": UP}),

@@ -108,7 +108,7 @@ def test_with_no_value_of_time_the_cheapest_capable_team_always_wins(
     routing, teams = world.ops.practices[1].routing, world.teams
     assert isinstance(routing, PooledRouting)
     for team in teams:
-        team.queued_work = 1000.0 * team.spec.capacity if not team.spec.external else 0.0
+        team.queued_work = 1000.0 * team.spec.capacity if team.spec.handoff.mean == 0 else 0.0
     for c, channel in enumerate(s.channels):
         for fmt in (s.formats.names.index(f) for f in channel.formats):
             for reused in (False, True):
@@ -159,7 +159,7 @@ def _identical_teams() -> dict[str, Any]:
         "max_daily_conversions": 30.0, "cpm": 5.0, "value_per_conversion": 20.0,
         "formats": ["static", "video"], "fatigue_impressions": 2e5, "plan_share": 1 / 3,
     } for name in ("search", "social", "video")]
-    team = {"external": True, "capacity": 40, "formats": ["static", "video"],
+    team = {"capacity": 40, "formats": ["static", "video"],
             "production_time": {"dist": "lognormal", "mean": 2.0, "cv": 0.5},
             "adaptation_time": {"dist": "lognormal", "mean": 0.5, "cv": 0.5},
             "cost_new": 100.0, "cost_adaptation": 20.0,
