@@ -110,9 +110,9 @@ class World:
                                          d.conversions[days].sum(axis=0)))
             view = MarketView(*media.start_day(day))
             budget = float(self.budget[day])
-            spend = allocator.decide(day, budget * governed[day], view)
-            if governed[day] < 1.0:
-                spend = spend + plan * (budget * (1.0 - governed[day]))
+            spend = plan * (budget * (1.0 - governed[day]))  # the plan's part, if any
+            if governed[day] > 0.0:  # nothing to decide on a day the allocator governs nothing
+                spend = spend + allocator.decide(day, budget * governed[day], view)
             out = media.deliver(spend, self.noise[day])
             d.spend[day], d.impressions[day], d.conversions[day] = (
                 out.spend, out.impressions, out.conversions)
