@@ -74,7 +74,8 @@ def _regret_section(regret: pd.DataFrame, currency: str | None) -> list[str]:
     return [
         "## Regret against the oracle",
         "",
-        "The oracle knows the true response curves and spends the optimal allocation on them; "
+        "The oracle knows the true response curves and the creative quality it will see, and "
+        "plans its budget with carry-over and fatigue (the upper bound for budget allocation); "
         "each setup's paired difference against it is its regret.",
         "",
         markdown_table(regret, reference=ORACLE, currency=currency),
