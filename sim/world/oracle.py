@@ -68,7 +68,7 @@ class OracleAllocator:
 
     SYNERGY_ROUNDS = 2  # re-linearisations of the halo around the last allocation
     CARRY_LEFT = 0.01  # the window ends when this share of a day's adstock is left
-    FATIGUE_DAYS = 14  # days over which the fatigue caused today is counted (28: no better)
+    FATIGUE_DAYS = 10  # days over which the fatigue caused today is counted (14, 28: no better)
 
     def __init__(self, scenario: Scenario, media: Media, schedule: AssetSchedule):
         self.cfg, self.media, self.schedule = scenario.allocator, media, schedule
