@@ -68,8 +68,9 @@ def reading(result: Breakeven, currency: str = "EUR") -> list[str]:
              f"({result.setup} vs {result.reference}, {reps} replications; "
              f"the scenario's cost is {result.monthly_cost_now:,.0f})"]
     if not result.pays:
-        lines.append(f"{result.setup} never pays for its platform: it gains nothing over "
-                     f"{result.reference} before the platform cost (break-even <= 0)")
+        lines.append(f"{result.setup} never pays for its platform: its gain over "
+                     f"{result.reference} before the platform cost is not above zero "
+                     "(break-even <= 0 within its 95% CI)")
     if result.never == reps:
         lines.append(f"payback: never, at the scenario's platform cost (0 of {reps} "
                      "replications pay back)")

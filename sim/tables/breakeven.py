@@ -54,8 +54,14 @@ class Breakeven:
 
     @property
     def pays(self) -> bool:
-        """Whether the setup gains anything before its platform cost (break-even above 0)."""
-        return bool(self.monthly_cost.mean > 0)
+        """Whether the break-even cost is above 0: its whole 95% CI (the mean if there is none).
+
+        A setup whose gain before the platform cost is not distinguishable from zero (or is
+        negative) pays for no platform at all, however cheap.
+        """
+        cost = self.monthly_cost
+        low = cost.mean if math.isnan(cost.ci_low) else cost.ci_low
+        return bool(low > 0)
 
     @property
     def never(self) -> int:
