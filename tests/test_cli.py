@@ -559,7 +559,8 @@ def test_module_docstring_names_every_command() -> None:
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     first_line = (cli.__doc__ or "").splitlines()[0]
     assert set(sub.choices) == {
-        "validate", "run", "compare", "plot", "schema", "sweep", "decompose", "bench"
+        "validate", "run", "compare", "plot", "schema", "sweep", "decompose", "breakeven",
+        "bench",
     }
     for command in sub.choices:
         assert re.search(rf"\b{command}\b", first_line), command

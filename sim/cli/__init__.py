@@ -1,4 +1,6 @@
-"""The ``campaign-sim`` command line: validate, run, compare, plot, schema, sweep, decompose, bench.
+"""campaign-sim: validate, run, compare, plot, schema, sweep, decompose, breakeven, bench.
+
+The command line and its ``main``.
 
 Exit codes: 0 success, 2 bad input (one line per problem on stderr, nothing written), 1 internal
 error (one line plus a hint to re-run with ``--debug`` for the traceback), 130 interrupted by
@@ -17,7 +19,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.cli import commands, sweeps
+from sim.cli import breakeven, commands, sweeps
 from sim.cli.interrupts import Terminated, signals_raise, stop_workers
 from sim.cli.options import (
     EXIT_BAD_INPUT,
@@ -72,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=commands.cmd_schema)
 
     sweeps.register(sub)  # sweep, decompose, bench
+    breakeven.register(sub)
     for choice in sub.choices.values():
         add_debug(choice, top=False)
     return parser
