@@ -191,7 +191,8 @@ class LearnerAllocator:
     def observe(self, report: Report) -> None:
         """Update every candidate's likelihood with one report, then the posterior."""
         a = np.empty((len(report.days), *self.adstock.shape, 1))  # (days, channels, alpha, 1)
-        for t, spend in enumerate(report.spend):  # reports cover consecutive days, in order
+        shown = report.spend * (report.quality > 0)  # quality 0: no live asset, no ad ran
+        for t, spend in enumerate(shown):  # reports cover consecutive days, in order
             self.adstock = spend[:, None] + self.ALPHAS * self.adstock
             a[t, ..., 0] = self.adstock
         qh = hill(a, self._k_blocks, self._shape_blocks).reshape(*a.shape[:2], -1)
