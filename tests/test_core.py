@@ -77,7 +77,7 @@ def test_learner_weighs_quality_only_as_reported(baseline_scenario: sim.Scenario
     decisions = []
     for quality_today in (np.linspace(0.01, 1.0, n), np.linspace(1.0, 0.01, n)):
         learner = LearnerAllocator(baseline_scenario.allocator, np.ones(n), np.full(n, 1 / n),
-                                   1000.0, 30, np.random.default_rng(3))
+                                   1000.0, np.random.default_rng(3))
         for day in days:  # spend the plan for a week, then get that week's report
             learner.decide(int(day), 1000.0, MarketView(quality_today, np.ones(n)))
         learner.observe(Report(days, np.full((7, n), 1000.0 / n), np.tile(reported, (7, 1)),
@@ -86,7 +86,7 @@ def test_learner_weighs_quality_only_as_reported(baseline_scenario: sim.Scenario
     np.testing.assert_array_equal(decisions[0], decisions[1])
     # the reported quality does count: a channel reported at quality 0 gets only its minimum
     learner = LearnerAllocator(baseline_scenario.allocator, np.ones(n), np.full(n, 1 / n),
-                               1000.0, 30, np.random.default_rng(3))
+                               1000.0, np.random.default_rng(3))
     for day in days:
         learner.decide(int(day), 1000.0, MarketView(np.ones(n), np.ones(n)))
     dark = reported.copy()

@@ -187,7 +187,7 @@ def test_learner_learns_from_the_spend_reported_not_the_spend_it_decided() -> No
     rng = np.random.default_rng(0)
     learner = LearnerAllocator(Allocator(min_share=0.0, max_share=1.0), value=np.array([50.0,
                                40.0]), plan=np.array([0.5, 0.5]), daily_budget=1000.0,
-                               horizon=30, rng=rng)
+                               rng=rng)
     view = MarketView(np.ones(2), np.ones(2))
     np.testing.assert_array_equal(learner.decide(0, 1000.0, view), [500.0, 500.0])
     spends = np.array([[200.0, 800.0], [100.0, 0.0], [300.0, 50.0]])  # not what it decided

@@ -159,7 +159,7 @@ class LearnerAllocator:
     PRIOR_SHAPE, PRIOR_RATE = 1.0, 1e-4
 
     def __init__(self, cfg: AllocatorConfig, value: np.ndarray, plan: np.ndarray,
-                 daily_budget: float, horizon: int, rng: np.random.Generator):
+                 daily_budget: float, rng: np.random.Generator):
         """Build from what an operator knows: values, the plan and the budget, never the curves."""
         self.cfg, self.value, self.plan, self.rng = cfg, value, plan, rng
         n, n_alpha = len(self.plan), len(self.ALPHAS)

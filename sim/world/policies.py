@@ -47,8 +47,7 @@ def allocator_for(scenario: Scenario, levers: Levers, media: Media, streams: Str
             scenario.allocator,
             value=np.array([c.value_per_conversion for c in scenario.channels]),
             plan=np.array([c.plan_share for c in scenario.channels]),
-            daily_budget=scenario.budget.daily_amount, horizon=scenario.horizon_days,
-            rng=streams.get("allocator"))
+            daily_budget=scenario.budget.daily_amount, rng=streams.get("allocator"))
     if levers.allocation == "oracle":
         return OracleAllocator(scenario, media, schedule)
     return PlanAllocator(scenario)
