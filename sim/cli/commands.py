@@ -112,6 +112,7 @@ def compare_and_write(args: argparse.Namespace, scenario: Scenario, setups: list
     from sim.cli.progress import cache_note, progress_bar, resume_hint
     from sim.files import ResultsError, staging_folder, writing_to
     from sim.report.folder import fill_folder, reference_for, write_scenario
+    from sim.report.headline import headline_text
     from sim.report.provenance import RunInfo
     from sim.report.terminal import terminal_table
     from sim.runs.store import RunStore
@@ -150,5 +151,8 @@ def compare_and_write(args: argparse.Namespace, scenario: Scenario, setups: list
         raise
     store.remove()  # the results folder is in place
     print(terminal_table(table))
+    answer = headline_text(table, scenario.horizon_days, scenario.currency)
+    if answer:
+        print("\n" + answer)
     print(f"results: {out}")
     return EXIT_OK
