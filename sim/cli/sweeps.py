@@ -183,9 +183,10 @@ def _print_crossings(crossings: pd.DataFrame) -> None:
     """One line per break-even crossing of the paired gain along a grid dimension."""
     if crossings.empty:
         print("break-even: the paired gain does not cross zero along any grid dimension")
-    for row in crossings.itertuples(index=False):
-        where = f" (at {row.at})" if row.at else ""
-        print(f"break-even: gain = 0 at {row.dimension} = {_number(float(row.value))}{where}")
+    for dim, at, value in zip(crossings["dimension"], crossings["at"], crossings["value"],
+                              strict=True):
+        where = f" (at {at})" if at else ""
+        print(f"break-even: gain = 0 at {dim} = {_number(float(value))}{where}")
 
 
 def check_metric(metric: str) -> None:
