@@ -541,5 +541,5 @@ def test_headline_falls_back_without_conductor_or_pilot(summary: pd.DataFrame) -
     losing = summary.copy()
     losing.loc[losing["setup"] == "conductor", "net_contribution"] -= 5_000
     text = headline_text(comparison_table(losing), 364, "EUR")
-    assert text.startswith("The conductor loses 4,690 EUR a year")
+    assert text.startswith("The conductor loses 4.69 k EUR a year")
     assert "pays for no platform at all" in text

@@ -54,7 +54,7 @@ def headline_pair(ctx: ReadingContext) -> tuple[str, str] | None:
 
 def _money(ctx: ReadingContext, mean: float, low: float, high: float) -> tuple[str, str]:
     """(``4.07 M EUR``, ``[3.93, 4.22]``) with the scale chosen for ``mean``."""
-    fmt = number_format(NET, [mean, low, high], compact=True)
+    fmt = number_format(NET, [mean, low, high], compact=True, limit=1_000)
     unit = unit_label(NET, fmt, ctx.currency)
     value = fmt.number(mean)
     value = f"{value} {unit}" if unit else value
