@@ -764,3 +764,70 @@ def test_usage_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     for command in ("validate", "run", "compare", "plot", "schema", "sweep", "decompose", "bench"):
         assert command in out
+
+
+# -- warnings for valid but suspicious scenarios ---------------------------------------------------
+def _no_ai_pilot(data: dict[str, Any]) -> None:
+    data["allocator"]["ai_pilot_channels"] = []
+
+
+def _channel_missing_from_mix(data: dict[str, Any]) -> None:
+    del data["demand"]["channel_mix"]["retail_media"]
+
+
+def _saturated_team(data: dict[str, Any]) -> None:
+    data["agencies"][1]["capacity"] = 6  # paid_social + display: 1.6 requests/day x 4 days
+
+
+def _saturated_stage(data: dict[str, Any]) -> None:
+    legal = data["approvals"]["stages"][1]
+    legal["reviewers"] = 1
+    legal["review_time"]["mean"] = 0.3  # 4 a day x 0.3 days x (1 + 0.1 + 0.01 + 0.001) = 1.33
+
+
+@pytest.mark.parametrize(("mutate", "field", "needle"), [
+    (_no_ai_pilot, "allocator.ai_pilot_channels", "the pilot runs no AI on any channel"),
+    (_channel_missing_from_mix, "demand.channel_mix",
+     "channel 'retail_media' is missing: it never gets fresh assets"),
+    (_saturated_team, "agencies.1.capacity",
+     "team 'creative_agency' is saturated on day 0: offered load 6.40 person-days per day"),
+    (_saturated_stage, "approvals.stages.1.reviewers",
+     "stage 'legal' is saturated on day 0: offered load 1.33 reviewer-days per day"),
+])
+def test_validate_warns_about_a_suspicious_scenario(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        mutate: Callable[[dict[str, Any]], None], field: str, needle: str) -> None:
+    data = tiny_dict()
+    mutate(data)
+    path = write_yaml(tmp_path / "odd.yaml", data)
+    code, out, err = call_main(["validate", path], capsys)
+    assert code == 0 and out.strip() == f"ok {path}"
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"warning: {path}: {field}: ") and needle in lines[0]
+
+
+def test_baseline_has_no_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = call_main(["validate", BASELINE], capsys)
+    assert code == 0 and "warning" not in err
+
+
+def test_every_command_prints_the_warnings(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    data = tiny_dict()
+    _no_ai_pilot(data)
+    data["horizon_days"] = 10
+    path = write_yaml(tmp_path / "odd.yaml", data)
+    code, _, err = call_main(["run", path, "--setup", "pilot", "--replications", "1", "--quiet",
+                              "--out", tmp_path / "out"], capsys)
+    assert code == 0
+    assert f"warning: {path}: allocator.ai_pilot_channels: " in err
+
+
+def test_a_channel_without_a_team_is_an_error_not_a_warning(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tiny_dict()
+    data["agencies"][0]["channels"].remove("retail_media")
+    path = write_yaml(tmp_path / "odd.yaml", data)
+    code, _, err = call_main(["validate", path], capsys)
+    assert code == 2 and "'retail_media' is bound to no agency" in err and "warning" not in err

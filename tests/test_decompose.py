@@ -15,8 +15,20 @@ import yaml
 
 import sim
 from sim import cli
-from sim.report.waterfall import waterfall
-from sim.runs.decompose import RESIDUAL, TOTAL, Decomposition, ablation_setups, decompose
+from sim.cli.sweeps import DECOMPOSE_REPLICATIONS
+from sim.report.waterfall import ranking_text, waterfall
+from sim.runs.decompose import (
+    RANKING_COLUMNS,
+    RESIDUAL,
+    TOTAL,
+    Decomposition,
+    ablation_setups,
+    contributions,
+    decompose,
+    distinguishable_pairs,
+    from_runs,
+    ranking,
+)
 from sim.scenario.setups import BUILTIN_SETUPS, LEVER_NAMES
 from sim.tables.metrics import SUMMARY_METRICS as METRICS
 
@@ -121,7 +133,11 @@ def test_cli_decompose_writes_table_and_waterfall(tmp_path: Path,
     table = pd.read_csv(out / "decomposition.csv")
     assert list(table["lever"]) == [*LEVER_NAMES, RESIDUAL, TOTAL]
     assert (out / "waterfall.png").is_file()
-    assert "total gain" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "total gain" in text and "adjacent ranks distinguishable" in text
+    assert "interaction (residual)" in text
+    ranked = pd.read_csv(out / "ranking.csv")
+    assert set(ranked["lever"]) == {*LEVER_NAMES, RESIDUAL}
 
 
 # -- audit fixes: out folder, cache feedback and resume hint, atomic waterfall --------------------
@@ -174,3 +190,64 @@ def test_waterfall_is_saved_atomically(dec: Decomposition, tmp_path: Path,
         waterfall(dec, path, kind="switch_on")
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["waterfall.png"]  # no temporary file left
+
+
+# -- ranking -------------------------------------------------------------------------------------
+def synthetic_runs(noise: dict[str, list[float]]) -> pd.DataFrame:
+    """16 setups over 4 replications whose switch-off contributions are set by hand.
+
+    Lever i contributes 100 - 10 i (plus ``noise[lever]`` per replication); the total gain is
+    1,000, so the residual is 1,000 minus their sum.
+    """
+    rows = []
+    for r in range(4):
+        pilot = 5_000.0 * r
+        values = {"pilot": pilot, "conductor": pilot + 1_000.0}
+        for i, lever in enumerate(LEVER_NAMES):
+            c = 100.0 - 10 * i + noise.get(lever, [0.0] * 4)[r]
+            values[f"conductor_without_{lever}"] = pilot + 1_000.0 - c
+            values[f"pilot_with_{lever}"] = pilot + c
+        rows += [{"setup": k, "replication": r, "net_contribution": v}
+                 for k, v in values.items()]
+    return pd.DataFrame(rows)
+
+
+def test_ranking_orders_levers_and_residual_and_pairs_neighbours() -> None:
+    first, second = LEVER_NAMES[0], LEVER_NAMES[1]
+    # the second lever's noise makes it tie with the first on some replications
+    runs = synthetic_runs({second: [30.0, -10.0, 20.0, 0.0],
+                           LEVER_NAMES[-1]: [-80.0, 0.0, -80.0, 0.0]})  # mean 0
+    dec = from_runs(runs, "toy", "EUR")
+    table = ranking(dec)
+    assert list(table.columns) == list(RANKING_COLUMNS)
+    assert list(table["lever"]) == [RESIDUAL, first, second, *LEVER_NAMES[2:]]
+    assert table["mean"].is_monotonic_decreasing
+    assert table["mean"].sum() == pytest.approx(dec.total.mean)  # residual closes the account
+    by = table.set_index("lever")
+    assert bool(by.loc[first, "significant"]) and not bool(by.loc[LEVER_NAMES[-1], "significant"])
+    assert by.loc[first, "next_diff_mean"] == pytest.approx(10.0 - 10.0)  # 100 vs 90 + 10
+    assert not bool(by.loc[first, "distinct_from_next"])
+    assert bool(by.loc[LEVER_NAMES[2], "distinct_from_next"])
+    assert not bool(table["distinct_from_next"].iloc[-1])
+    assert distinguishable_pairs(dec) == int(table["distinct_from_next"].sum())
+    text = ranking_text(table, "net_contribution", "EUR").splitlines()
+    assert text[1].startswith("rank  lever")
+    residual_line = next(line for line in text if RESIDUAL in line)
+    lever_line = next(line for line in text if line.split()[1:2] == [LEVER_NAMES[2]])
+    assert residual_line.startswith("1 ") and "*" in residual_line
+    assert len(residual_line) == len(lever_line)  # same columns, same format
+
+
+def test_ranking_of_a_real_decomposition(dec: Decomposition) -> None:
+    table = ranking(dec)
+    assert set(table["lever"]) == {*LEVER_NAMES, RESIDUAL} and (table["n"] == REPS).all()
+    parts = contributions(dec)
+    top, runner = table["lever"].iloc[0], table["lever"].iloc[1]
+    assert table["next_diff_mean"].iloc[0] == pytest.approx((parts[top] - parts[runner]).mean())
+    for row in table.itertuples():
+        assert row.significant == (row.ci_low > 0 or row.ci_high < 0)
+
+
+def test_decompose_default_replications_rank_the_levers() -> None:
+    args = parser().parse_args(["decompose", "x.yaml"])
+    assert args.replications == DECOMPOSE_REPLICATIONS == 20

@@ -24,6 +24,7 @@ from sim.report.figure_data import (
     revenue_by_channel,
 )
 from sim.report.figures import PLOT_NAMES, build_figures, figure_builders, make_plots
+from sim.report.headline import headline_text
 from sim.report.labels import number_format
 from sim.report.markdown import write_report
 from sim.report.prose import plot_reading
@@ -36,6 +37,7 @@ from sim.tables.comparison import (
     infer_reference,
     regret_table,
 )
+from sim.tables.metrics import DAYS_PER_MONTH
 
 SETUPS = ("pilot", "conductor", "oracle")
 REPS = 3
@@ -501,3 +503,43 @@ def test_readings_name_ties_and_unknown_plots(summary: pd.DataFrame) -> None:
     assert "-4.5 [-4.5, -4.5] days, 95% CI" in reading
     assert plot_reading("something_else", comparison) == (
         "No summary metric to read this figure against.")
+
+
+# -- headline ------------------------------------------------------------------------------------
+def test_report_headline_is_the_conductor_against_the_pilot(summary: pd.DataFrame,
+                                                            tmp_path: Path) -> None:
+    text = write_report(tmp_path, "toy", comparison_table(summary), {}, REPS, 1,
+                        currency="EUR", horizon_days=364).read_text()
+    first = text.split("\n\n")[1]
+    assert first.startswith("**The conductor adds 310 EUR a year of net contribution over the "
+                            "pilot [285, 335]")
+    platform = summary.loc[summary["setup"] == "conductor", "platform_cost"].mean()
+    months = 364 / DAYS_PER_MONTH
+    breakeven = (CONDUCTOR_GAIN.mean() + platform) / months
+    assert f"breaks even at a platform cost of {breakeven:,.0f} EUR a month" in first
+    assert first.index("conductor") < first.index("oracle")  # the yardstick comes after
+    assert "Yardsticks" in first and "oracle has the highest" not in first
+
+
+def test_headline_reads_the_horizon_from_the_saved_scenario(summary: pd.DataFrame,
+                                                            tmp_path: Path) -> None:
+    (tmp_path / "scenario.resolved.yaml").write_text("name: toy\nhorizon_days: 364\n")
+    text = write_report(tmp_path, "toy", comparison_table(summary), {}, REPS, 1).read_text()
+    assert "breaks even at a platform cost of" in text.split("\n\n")[1]
+    other = tmp_path / "other"
+    text = write_report(other, "toy", comparison_table(summary), {}, REPS, 1).read_text()
+    assert "over the horizon" in text and "breaks even" not in text  # no horizon known
+
+
+def test_headline_falls_back_without_conductor_or_pilot(summary: pd.DataFrame) -> None:
+    no_conductor = comparison_table(summary[summary["setup"] != "conductor"])
+    text = headline_text(no_conductor, 364, "EUR")
+    assert text.startswith("The oracle adds")
+    assert "includes zero" in text and "breaks even" not in text  # the oracle pays no platform
+    no_pilot = comparison_table(summary[summary["setup"] != "pilot"])
+    assert headline_text(no_pilot, 364).startswith("The conductor has the highest net")
+    losing = summary.copy()
+    losing.loc[losing["setup"] == "conductor", "net_contribution"] -= 5_000
+    text = headline_text(comparison_table(losing), 364, "EUR")
+    assert text.startswith("The conductor loses 4.69 k EUR a year")
+    assert "pays for no platform at all" in text

@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -19,13 +20,19 @@ import yaml
 import sim
 from sim import cli
 from sim.files import write_atomic
-from sim.report.sweep_figures import gain_table, sweep_plots
+from sim.report.sweep_figures import (
+    breakeven_crossings,
+    gain_table,
+    sweep_plots,
+    zero_crossings,
+)
 from sim.runs.backends import BackendError, make_backend
 from sim.runs.store import RunStore, run_key
 from sim.runs.sweep import SweepRun, grid_columns, plan_sweep, run_sweep, summary_row
 from sim.scenario.edit import GridError, apply, grid_cells, parse_grid
 from sim.scenario.identity import scenario_fingerprint
 from sim.scenario.setups import BUILTIN_SETUPS
+from sim.tables.metrics import DAYS_PER_MONTH
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -469,4 +476,53 @@ def test_cli_backend_options_need_their_backend(
     assert code == 2, err
     (line,) = err.strip().splitlines()
     assert f"{option[0]} applies only to --backend {backend}" in line
+    assert not out.exists()
+
+
+# -- --metric, break-even crossings and per-value lines -----------------------------------------
+def test_zero_crossings_are_interpolated_per_value_of_the_other_dimension(tmp_path: Path
+                                                                         ) -> None:
+    rows = []
+    for a in (1, 2, 3):
+        for b in (10, 20):
+            for setup, value in (("pilot", 0.0), ("conductor", (a - 2) * 100.0 + b)):
+                for r in range(3):
+                    rows.append({"a": a, "b": b, "scenario": "x", "setup": setup,
+                                 "replication": r, "net_contribution": value + r})
+    table = pd.DataFrame(rows)
+    crossings = breakeven_crossings(table)
+    # gain (a - 2) * 100 + b + r - r: zero at a = 2 - b / 100 for each b, never along b
+    found = {(row.dimension, row.at): row.value for row in crossings.itertuples()}
+    assert found == {("a", "b=10"): pytest.approx(1.9), ("a", "b=20"): pytest.approx(1.8)}
+    assert zero_crossings(np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, -1.0])) == [0.0, 1.5]
+    made = sweep_plots(table, tmp_path, metric="net_contribution")
+    assert made["gain_a"].stat().st_size > 10_000
+
+
+def test_cli_sweep_metric_and_break_even_crossing(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    argv = ["sweep", str(tiny_file(tmp_path)), "--grid", "platform.monthly_cost=0,1000000",
+            "--replications", "2", "--jobs", "2", "--out", str(out), "--quiet"]
+    assert cli.main(argv) == 0
+    text = capsys.readouterr().out
+    table = pd.read_csv(out / "sweep.csv")
+    free = table[table["platform.monthly_cost"] == 0]
+    wide = free.pivot(index="replication", columns="setup", values="net_contribution")
+    exact = (wide["conductor"] - wide["pilot"]).mean() / (60 / DAYS_PER_MONTH)
+    line = next(x for x in text.splitlines() if x.startswith("break-even:"))
+    value = float(line.split("= ")[-1].replace(",", ""))
+    assert value == pytest.approx(exact, abs=1.0)  # the cost enters linearly: exact
+    assert cli.main([*argv, "--metric", "revenue"]) == 0
+    assert "revenue, conductor - pilot" in capsys.readouterr().out
+
+
+def test_cli_sweep_unknown_metric_exits_2_naming_the_known_ones(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert cli.main(["sweep", str(tiny_file(tmp_path)), "--grid", "demand.growth=1",
+                     "--metric", "nope", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--metric: unknown metric" in err[0]
+    assert "net_contribution" in err[0] and "'nope'" in err[0]
     assert not out.exists()

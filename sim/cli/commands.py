@@ -77,7 +77,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def load(path: Path, max_memory_gib: float | None = None) -> Scenario:
-    """Load a scenario and check what one run of it would need; problems become BadInput."""
+    """Load a scenario and check what one run of it would need; problems become BadInput.
+
+    Warnings of a valid scenario (see :mod:`sim.scenario.warnings`) go to stderr, one line each;
+    they change nothing else, so every command that loads a scenario prints them.
+    """
     from sim.scenario.load import load_scenario
     from sim.scenario.problems import ScenarioError
     from sim.world.sizing import check_memory
@@ -87,7 +91,16 @@ def load(path: Path, max_memory_gib: float | None = None) -> Scenario:
         check_memory(scenario, max_memory_gib, file=str(path))
     except ScenarioError as err:
         raise BadInput(problem_lines(err)) from None
+    print_warnings(scenario, path)
     return scenario
+
+
+def print_warnings(scenario: Scenario, path: Path) -> None:
+    """Print each warning of a valid scenario on stderr: ``warning: <file>: <field>: <msg>``."""
+    from sim.scenario.warnings import scenario_warnings
+
+    for field, message in scenario_warnings(scenario):
+        print(f"warning: {path}: {field}: {message}", file=sys.stderr)
 
 
 def check_setups(scenario: Scenario, setups: Sequence[str], option: str) -> None:
@@ -112,6 +125,7 @@ def compare_and_write(args: argparse.Namespace, scenario: Scenario, setups: list
     from sim.cli.progress import cache_note, progress_bar, resume_hint
     from sim.files import ResultsError, staging_folder, writing_to
     from sim.report.folder import fill_folder, reference_for, write_scenario
+    from sim.report.headline import headline_text
     from sim.report.provenance import RunInfo
     from sim.report.terminal import terminal_table
     from sim.runs.store import RunStore
@@ -150,5 +164,8 @@ def compare_and_write(args: argparse.Namespace, scenario: Scenario, setups: list
         raise
     store.remove()  # the results folder is in place
     print(terminal_table(table))
+    answer = headline_text(table, scenario.horizon_days, scenario.currency)
+    if answer:
+        print("\n" + answer)
     print(f"results: {out}")
     return EXIT_OK

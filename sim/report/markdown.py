@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.report.headline import headline
 from sim.report.labels import PLOT_TITLES, metric_label, number_format, unit_label
 from sim.report.prose import READINGS, read_table, reading_context
 from sim.tables.comparison import ORACLE, excludes_zero, main_metrics, row_triple
@@ -85,6 +86,28 @@ def _regret_section(regret: pd.DataFrame, currency: str | None) -> list[str]:
     ]
 
 
+def saved_horizon(out_dir: Path) -> int | None:
+    """``horizon_days`` of the ``scenario.resolved.yaml`` beside the report, if there is one.
+
+    The results folder holds the resolved scenario, so a report redrawn from saved files can
+    state its break-even without being told the horizon. A hidden working folder (``.name.*``,
+    where ``plot`` redraws before moving the files out) looks in the folder that holds it.
+    """
+    import yaml
+
+    folders = [out_dir, out_dir.parent] if out_dir.name.startswith(".") else [out_dir]
+    for folder in folders:
+        try:
+            text = (folder / "scenario.resolved.yaml").read_text(encoding="utf-8")
+            data = yaml.safe_load(text)
+        except (OSError, yaml.YAMLError):
+            continue
+        value = data.get("horizon_days") if isinstance(data, dict) else None
+        if isinstance(value, int):
+            return value
+    return None
+
+
 def write_report(
     out_dir: Path,
     scenario_name: str,
@@ -96,6 +119,7 @@ def write_report(
     reference: str | None = None,
     currency: str | None = None,
     regret: pd.DataFrame | None = None,
+    horizon_days: int | None = None,
 ) -> Path:
     """Write ``out_dir/report.md``: the comparison table and each plot, each with a reading.
 
@@ -104,7 +128,10 @@ def write_report(
     ``out_dir``. Under the table and under every plot is one line of plain-language reading
     computed from ``comparison``. ``reference`` defaults to :func:`infer_reference`;
     ``currency``, if given, labels money; ``regret``, a :func:`regret_table`, adds a section on
-    each setup's regret against the oracle. Returns the path of the report.
+    each setup's regret against the oracle. The first line under the title is the answer (see
+    :func:`sim.report.headline.headline`): the conductor's paired gain over the reference and
+    its break-even monthly platform cost, which needs ``horizon_days`` (default: read from the
+    ``scenario.resolved.yaml`` in ``out_dir``). Returns the path of the report.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -116,9 +143,12 @@ def write_report(
         if ctx.reference is not None
         else "There is no reference setup, so no paired differences are shown"
     )
-    lines = [
-        f"# {scenario_name}: comparison of setups",
-        "",
+    horizon = horizon_days if horizon_days is not None else saved_horizon(out_dir)
+    answer = headline(ctx, horizon)
+    lines = [f"# {scenario_name}: comparison of setups", ""]
+    if answer:
+        lines += [f"**{answer[0]}** {' '.join(answer[1:])}".rstrip(), ""]
+    lines += [
         f"Setups: {setups}. {replications} replications per setup, seed {seed}. "
         f"{pairing}; intervals are 95% Student-t confidence intervals over replications.",
         "",

@@ -121,30 +121,103 @@ def _is_numeric(values: pd.Series) -> bool:
     return bool(pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values))
 
 
+def zero_crossings(x: np.ndarray, y: np.ndarray) -> list[float]:
+    """Where the broken line through ``(x, y)`` (``x`` ascending) meets zero, interpolated.
+
+    Linear interpolation between adjacent grid points whose gains have opposite signs; a grid
+    point where the gain is exactly zero counts once.
+    """
+    found: list[float] = []
+    for i in range(len(x)):
+        if y[i] == 0:
+            found.append(float(x[i]))
+        elif i + 1 < len(x) and np.isfinite(y[i]) and np.isfinite(y[i + 1]) \
+                and y[i] * y[i + 1] < 0:
+            found.append(float(x[i] - y[i] * (x[i + 1] - x[i]) / (y[i + 1] - y[i])))
+    return found
+
+
+def _by_others(gains: pd.DataFrame, others: list[str]) -> list[tuple[str, pd.DataFrame]]:
+    """The gains split by the values of the other grid dimensions, each with a label."""
+    if not others:
+        return [("", gains)]
+    groups = []
+    for values, group in gains.groupby(others, sort=False):
+        keys = values if isinstance(values, tuple) else (values,)
+        label = ", ".join(f"{d}={v}" for d, v in zip(others, keys, strict=True))
+        groups.append((label, group))
+    return groups
+
+
+def _sorted_curve(group: pd.DataFrame, dim: str) -> tuple[np.ndarray, pd.DataFrame]:
+    """The x positions (grid values, or 0, 1, ... for other values) and the rows in x order."""
+    numeric = _is_numeric(group[dim])
+    x = group[dim].to_numpy(dtype=float) if numeric else np.arange(len(group), dtype=float)
+    order = np.argsort(x, kind="stable")
+    return x[order], group.iloc[order]
+
+
+def breakeven_crossings(table: pd.DataFrame, metric: str = "net_contribution",
+                        setup: str = "conductor", reference: str = "pilot") -> pd.DataFrame:
+    """Where the mean paired gain crosses zero along each numeric grid dimension.
+
+    One row per crossing: ``dimension``, ``at`` (the values of the other dimensions, as text)
+    and ``value`` (interpolated). The gain of each cell is not averaged over other dimensions:
+    each combination of their values is its own curve.
+    """
+    dims = grid_columns(table)
+    rows = []
+    for dim in dims:
+        if not _is_numeric(table[dim]):
+            continue
+        others = [d for d in dims if d != dim]
+        gains = gain_table(table, metric, setup, reference, [*others, dim])
+        for label, group in _by_others(gains, others):
+            x, g = _sorted_curve(group, dim)
+            for value in zero_crossings(x, g["mean"].to_numpy(dtype=float)):
+                rows.append({"dimension": dim, "at": label, "value": value})
+    return pd.DataFrame(rows, columns=["dimension", "at", "value"])
+
+
+def _value_text(value: float, path: str) -> str:
+    """A grid value for a label: money compact, other numbers with 3 significant digits."""
+    if "currency" in (describe_path(path) or ""):
+        return compact_money(value)
+    return f"{value:.3g}"
+
+
 def plot_gain_line(gains: pd.DataFrame, dim: str, path: Path, metric: str, setup: str,
-                   reference: str, currency: str | None, averaged: bool) -> Path:
-    """Mean gain against one grid dimension with its 95% CI band and the zero line."""
+                   reference: str, currency: str | None, others: list[str]) -> Path:
+    """Mean gain against one grid dimension, one line per value of the other dimensions.
+
+    Each line has its 95% CI band; the zero line is drawn and every break-even crossing (the
+    gain meeting zero, interpolated between grid points) is marked and labelled with its value.
+    """
     fig = Figure(figsize=(7, 4.5), layout="constrained")
     ax = fig.add_subplot()
     numeric = _is_numeric(gains[dim])
-    x = gains[dim].to_numpy(dtype=float) if numeric else np.arange(len(gains))
-    order = np.argsort(x, kind="stable")
-    x, g = x[order], gains.iloc[order]
-    n = int(g["n"].min())
-    ax.fill_between(x, g["ci_low"], g["ci_high"], alpha=0.25, color="tab:blue",
-                    label="95% confidence interval")
-    ax.plot(x, g["mean"], marker="o", color="tab:blue", label=f"mean paired gain (n={n})")
+    n = int(gains["n"].min())
+    for label, group in _by_others(gains, others):
+        x, g = _sorted_curve(group, dim)
+        line, = ax.plot(x, g["mean"], marker="o",
+                        label=f"mean paired gain{', ' + label if label else ''} (n={n})")
+        ax.fill_between(x, g["ci_low"], g["ci_high"], alpha=0.2, color=line.get_color())
+        for value in zero_crossings(x, g["mean"].to_numpy(dtype=float)) if numeric else []:
+            ax.plot([value], [0.0], marker="D", color="black", zorder=5)
+            ax.annotate(f"break-even {_value_text(value, dim)}", (value, 0.0),
+                        textcoords="offset points", xytext=(4, 6), fontsize=8)
+    ax.fill_between([], [], [], alpha=0.2, color="grey", label="95% confidence interval")
     ax.axhline(0.0, color="black", linewidth=0.8, linestyle="--", label="break-even (gain = 0)")
     if not numeric:
-        ax.set_xticks(x, [str(v) for v in g[dim]])
+        ax.set_xticks(np.arange(len(gains[dim].unique())),
+                      [str(v) for v in dict.fromkeys(gains[dim])])
     elif "currency" in (describe_path(dim) or ""):
         ax.xaxis.set_major_formatter(FuncFormatter(compact_money))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: compact_value(metric, v)))
     ax.set_xlabel(axis_label(dim, currency))
     ax.set_ylabel(f"gain in {metric_with_unit(metric, currency)}")
-    extra = " (averaged over the other grid dimensions)" if averaged else ""
     ax.set_title(wrap_title(f"Paired gain of {setup} over {reference} in "
-                        f"{metric.replace('_', ' ')} against {dim}{extra}"), fontsize=10)
+                        f"{metric.replace('_', ' ')} against {dim}"), fontsize=10)
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
     return save_figure(fig, path, dpi=120)
@@ -201,9 +274,11 @@ def sweep_plots(table: pd.DataFrame, out_dir: str | Path, metric: str = "net_con
                 currency: str | None = None) -> dict[str, Path]:
     """Draw the sensitivity plots of a sweep table into ``out_dir``; return name -> file.
 
-    One line chart per grid dimension (``gain_<path>.png``) and, with two or more dimensions, a
-    heatmap of the first two (``gain_<x>_x_<y>.png``) with the break-even contour where the gain
-    changes sign. Dimensions not drawn are averaged within each replication.
+    One line chart per grid dimension (``gain_<path>.png``), one line per combination of the
+    other dimensions' values (averaging over them would hide where the gain turns), with the
+    break-even crossings labelled; with two or more dimensions, a heatmap of the first two
+    (``gain_<x>_x_<y>.png``) with the break-even contour where the gain changes sign (further
+    dimensions are averaged within each replication there).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -211,9 +286,10 @@ def sweep_plots(table: pd.DataFrame, out_dir: str | Path, metric: str = "net_con
     made: dict[str, Path] = {}
     for dim in dims:
         name = f"gain_{_slug(dim)}"
-        gains = gain_table(table, metric, setup, reference, [dim])
+        others = [d for d in dims if d != dim]
+        gains = gain_table(table, metric, setup, reference, [*others, dim])
         made[name] = plot_gain_line(gains, dim, out / f"{name}.png", metric, setup, reference,
-                                    currency, averaged=len(dims) > 1)
+                                    currency, others)
     if len(dims) >= 2:
         pair = (dims[0], dims[1])
         name = f"gain_{_slug(pair[0])}_x_{_slug(pair[1])}"
@@ -239,5 +315,5 @@ def remove_other_plots(out_dir: str | Path, keep: Iterable[Path]) -> list[Path]:
     return gone
 
 
-__all__ = ["describe_path", "gain_table", "paired_differences",
-           "remove_other_plots", "sweep_plots"]
+__all__ = ["breakeven_crossings", "describe_path", "gain_table", "paired_differences",
+           "remove_other_plots", "sweep_plots", "zero_crossings"]

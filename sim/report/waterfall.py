@@ -6,33 +6,47 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from sim.report.figures import save_figure
-from sim.report.labels import compact_value, metric_with_unit
+from sim.report.labels import (
+    compact_value,
+    metric_label,
+    metric_with_unit,
+    number_format,
+    unit_label,
+)
 from sim.report.sweep_figures import wrap_title
-from sim.runs.decompose import Decomposition
+from sim.runs.decompose import RESIDUAL, Decomposition, ranking
 from sim.tables.stats import Estimate
 
 
 def waterfall(dec: Decomposition, path: str | Path, kind: str = "switch_off") -> Path:
     """Waterfall PNG: bars from 0 through each lever's contribution and the residual to the total.
 
-    ``kind`` is ``switch_off`` (default) or ``switch_on``. Whiskers show each contribution's 95%
+    ``kind`` is ``switch_off`` (default) or ``switch_on``. Bars come in the order of
+    :func:`sim.runs.decompose.ranking`, the interaction residual among them like a lever; ``*``
+    marks a contribution whose 95% CI excludes zero. Whiskers show each contribution's 95%
     confidence interval at the end of its bar.
     """
     parts = dec.switch_off if kind == "switch_off" else dec.switch_on
     residual = dec.residual_off if kind == "switch_off" else dec.residual_on
-    labels = [*parts, "interaction\n(residual)", "total gain"]
-    steps = [*parts.values(), residual]
+    ranked = ranking(dec, kind)
+    order = [str(name) for name in ranked["lever"]]
+    stars = dict(zip(order, ranked["significant"], strict=True))
+    estimates = {**parts, RESIDUAL: residual}
+    labels = [("interaction\n(residual)" if name == RESIDUAL else name)
+              + (" *" if stars[name] else "") for name in order] + ["total gain"]
+    steps = [estimates[name] for name in order]
     fig = Figure(figsize=(9, 5), layout="constrained")
     ax = fig.add_subplot()
     level = 0.0
     for i, est in enumerate(steps):
-        color = "0.6" if i == len(steps) - 1 else ("tab:green" if est.mean >= 0 else "tab:red")
+        color = "0.6" if order[i] == RESIDUAL else ("tab:green" if est.mean >= 0 else "tab:red")
         _bar(ax, i, level, est, color, dec.metric)
         ax.plot([i - 0.4, i + 1.4], [level + est.mean] * 2, color="0.3", linewidth=0.6)
         level += est.mean
@@ -66,3 +80,33 @@ def _bar(ax: Any, x: int, bottom: float, est: Estimate, color: str, metric: str)
     text = ("+" if est.mean >= 0 else "") + compact_value(metric, est.mean)
     ax.annotate(text, (x, max(top, bottom)), textcoords="offset points", xytext=(0, 3),
                 ha="center", fontsize=7)
+
+
+def ranking_text(table: pd.DataFrame, metric: str, currency: str | None = None) -> str:
+    """The ranking of :func:`sim.runs.decompose.ranking` as a plain-text table for a terminal.
+
+    One row per lever and for the interaction residual, in rank order and in the same format:
+    contribution [95% CI] with ``*`` when the CI excludes zero, then the paired difference with
+    the next row [95% CI] and whether the two are distinguishable.
+    """
+    values = [*table["mean"], *table["ci_low"], *table["ci_high"]]
+    fmt = number_format(metric, [v for v in values if np.isfinite(v)], compact=True)
+    unit = unit_label(metric, fmt, currency)
+    rows = [("rank", "lever", f"contribution [95% CI]{' (' + unit + ')' if unit else ''}",
+             "vs next [95% CI]", "order")]
+    for r in table.to_dict("records"):
+        star = " *" if r["significant"] else "  "
+        has_next = bool(np.isfinite(r["next_diff_mean"]))
+        nxt = (fmt.cell(r["next_diff_mean"], r["next_diff_ci_low"], r["next_diff_ci_high"],
+                        signed=True) if has_next else "")
+        order = ("distinguishable" if r["distinct_from_next"] else "not distinguishable"
+                 ) if has_next else ""
+        cell = fmt.cell(r["mean"], r["ci_low"], r["ci_high"], signed=True) + star
+        rows.append((str(r["rank"]), str(r["lever"]), cell, nxt, order))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) if i < 4 else c
+                       for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+             for row in rows]
+    title = (f"{metric_label(metric)}: switch-off contributions ranked; * = 95% CI excludes 0; "
+             "vs next: paired difference with the next rank")
+    return "\n".join([title, *lines])

@@ -98,7 +98,7 @@ def _row(name: str, off: Estimate, on: Estimate) -> dict[str, Any]:
             "switch_on_ci_low": on.ci_low, "switch_on_ci_high": on.ci_high, "n": off.n}
 
 
-def decompose(scenario: Scenario, replications: int = 10, seed: int = 0,
+def decompose(scenario: Scenario, replications: int = 20, seed: int = 0,
               metric: str = "net_contribution", *, out: str | Path | RunStore | None = None,
               backend: str | Backend = "processes", jobs: int | None = None,
               scheduler: str | None = None, workers: int | None = None,
@@ -109,7 +109,8 @@ def decompose(scenario: Scenario, replications: int = 10, seed: int = 0,
     Runs go through :func:`sim.runs.sweep.run_sweep` (one cell, 16 setups), so ``out`` keeps them
     in ``<out>/cells/`` and an interrupted decomposition resumes (``on_done`` and ``on_cached`` as
     there). The contributions plus the interaction residual add up exactly to the total gain (see
-    :class:`Decomposition`).
+    :class:`Decomposition`). The default of 20 replications ranks the baseline's levers (see
+    ``DECOMPOSE_REPLICATIONS`` in :mod:`sim.cli.sweeps` for the measurement).
     """
     specs = ablation_setups()
     names = ["pilot", "conductor", *(s.name for s in specs)]
@@ -158,6 +159,61 @@ def _residual(total: np.ndarray, total_est: Estimate, parts: dict[str, np.ndarra
                                ci_high=est.ci_high + shift)
 
 
-# -- waterfall chart -----------------------------------------------------------------------------
+def contributions(dec: Decomposition, kind: str = "switch_off") -> dict[str, np.ndarray]:
+    """Per-replication contributions of each lever and of the interaction residual.
+
+    ``kind`` is ``switch_off`` or ``switch_on``; arrays are in replication order, so two of them
+    can be paired replication by replication.
+    """
+    wide = dec.runs.pivot(index="replication", columns="setup", values=dec.metric).astype(float)
+    pilot, conductor = wide["pilot"].to_numpy(), wide["conductor"].to_numpy()
+    total = conductor - pilot
+    if kind == "switch_off":
+        parts = {lv: total - (wide[without(lv)].to_numpy() - pilot) for lv in LEVER_NAMES}
+    else:
+        parts = {lv: wide[with_(lv)].to_numpy() - pilot for lv in LEVER_NAMES}
+    parts[RESIDUAL] = total - np.sum(list(parts.values()), axis=0)
+    return parts
+
+
+RANKING_COLUMNS: tuple[str, ...] = (
+    "rank", "lever", "mean", "ci_low", "ci_high", "significant", "next_diff_mean",
+    "next_diff_ci_low", "next_diff_ci_high", "distinct_from_next", "n")
+
+
+def ranking(dec: Decomposition, kind: str = "switch_off") -> pd.DataFrame:
+    """Levers and the interaction residual ranked by contribution, highest first.
+
+    The residual is ranked with the levers, as one more contribution: an interaction larger than
+    a lever should read as such. ``significant``: the contribution's 95% CI excludes zero.
+    ``next_diff_*``: the paired difference (replication by replication) between this row's
+    contribution and the next row's; ``distinct_from_next``: its 95% CI excludes zero, i.e. the
+    order of the two is not luck at this number of replications (False on the last row).
+    """
+    parts = contributions(dec, kind)
+    means = {name: mean_ci(values).mean for name, values in parts.items()}
+    order = sorted(parts, key=lambda name: means[name], reverse=True)
+    rows = []
+    for i, name in enumerate(order):
+        est = mean_ci(parts[name])
+        nxt = (mean_ci(parts[name] - parts[order[i + 1]]) if i + 1 < len(order)
+               else Estimate(np.nan, np.nan, np.nan, np.nan, 0))
+        rows.append({"rank": i + 1, "lever": name, "mean": est.mean, "ci_low": est.ci_low,
+                     "ci_high": est.ci_high, "significant": _excludes_zero(est),
+                     "next_diff_mean": nxt.mean, "next_diff_ci_low": nxt.ci_low,
+                     "next_diff_ci_high": nxt.ci_high, "distinct_from_next": _excludes_zero(nxt),
+                     "n": est.n})
+    return pd.DataFrame(rows, columns=list(RANKING_COLUMNS))
+
+
+def _excludes_zero(est: Estimate) -> bool:
+    """Whether a 95% CI is finite and leaves out zero."""
+    return bool(np.isfinite(est.ci_low) and np.isfinite(est.ci_high)
+                and (est.ci_low > 0 or est.ci_high < 0))
+
+
+def distinguishable_pairs(dec: Decomposition, kind: str = "switch_off") -> int:
+    """How many adjacent pairs of the ranking are distinguishable (of ``len(levers)``)."""
+    return int(ranking(dec, kind)["distinct_from_next"].sum())
 
 
