@@ -521,13 +521,13 @@ def test_report_headline_is_the_conductor_against_the_pilot(summary: pd.DataFram
     assert "Yardsticks" in first and "oracle has the highest" not in first
 
 
-def test_headline_reads_the_horizon_from_the_saved_scenario(summary: pd.DataFrame,
-                                                            tmp_path: Path) -> None:
-    (tmp_path / "scenario.resolved.yaml").write_text("name: toy\nhorizon_days: 364\n")
-    text = write_report(tmp_path, "toy", comparison_table(summary), {}, REPS, 1).read_text()
+def test_headline_gives_the_break_even_only_when_the_horizon_is_known(summary: pd.DataFrame,
+                                                                     tmp_path: Path) -> None:
+    text = write_report(tmp_path, "toy", comparison_table(summary), {}, REPS, 1,
+                        horizon_days=364).read_text()
     assert "breaks even at a platform cost of" in text.split("\n\n")[1]
-    other = tmp_path / "other"
-    text = write_report(other, "toy", comparison_table(summary), {}, REPS, 1).read_text()
+    text = write_report(tmp_path / "other", "toy", comparison_table(summary), {}, REPS,
+                        1).read_text()
     assert "over the horizon" in text and "breaks even" not in text  # no horizon known
 
 

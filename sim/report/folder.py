@@ -122,6 +122,7 @@ def render(
         folder, scenario_name, table, plots, replications, seed,
         reference=reference, currency=currency,
         regret=regret_table(summary),
+        horizon_days=int(daily["day"].max()) + 1 if len(daily) else None,  # days run
     )
     return table, {"comparison": comparison_path, "report": Path(report), **plots}
 

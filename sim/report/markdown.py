@@ -86,28 +86,6 @@ def _regret_section(regret: pd.DataFrame, currency: str | None) -> list[str]:
     ]
 
 
-def saved_horizon(out_dir: Path) -> int | None:
-    """``horizon_days`` of the ``scenario.resolved.yaml`` beside the report, if there is one.
-
-    The results folder holds the resolved scenario, so a report redrawn from saved files can
-    state its break-even without being told the horizon. A hidden working folder (``.name.*``,
-    where ``plot`` redraws before moving the files out) looks in the folder that holds it.
-    """
-    import yaml
-
-    folders = [out_dir, out_dir.parent] if out_dir.name.startswith(".") else [out_dir]
-    for folder in folders:
-        try:
-            text = (folder / "scenario.resolved.yaml").read_text(encoding="utf-8")
-            data = yaml.safe_load(text)
-        except (OSError, yaml.YAMLError):
-            continue
-        value = data.get("horizon_days") if isinstance(data, dict) else None
-        if isinstance(value, int):
-            return value
-    return None
-
-
 def write_report(
     out_dir: Path,
     scenario_name: str,
@@ -130,8 +108,8 @@ def write_report(
     ``currency``, if given, labels money; ``regret``, a :func:`regret_table`, adds a section on
     each setup's regret against the oracle. The first line under the title is the answer (see
     :func:`sim.report.headline.headline`): the conductor's paired gain over the reference and
-    its break-even monthly platform cost, which needs ``horizon_days`` (default: read from the
-    ``scenario.resolved.yaml`` in ``out_dir``). Returns the path of the report.
+    its break-even monthly platform cost, which needs ``horizon_days`` (without it the headline
+    gives the gain only). Returns the path of the report.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -143,8 +121,7 @@ def write_report(
         if ctx.reference is not None
         else "There is no reference setup, so no paired differences are shown"
     )
-    horizon = horizon_days if horizon_days is not None else saved_horizon(out_dir)
-    answer = headline(ctx, horizon)
+    answer = headline(ctx, horizon_days)
     lines = [f"# {scenario_name}: comparison of setups", ""]
     if answer:
         lines += [f"**{answer[0]}** {' '.join(answer[1:])}".rstrip(), ""]
