@@ -116,8 +116,8 @@ def admin_share(rec: RunRecords) -> float:
     return float((s.end[admin] - s.start[admin]).sum() / lead) if lead > 0 else math.nan
 
 
-def operations_summary(rec: RunRecords, horizon: float) -> dict[str, float]:
-    """Summary columns per resource, then ``admin_share``.
+def resource_summary(rec: RunRecords, horizon: float) -> dict[str, float]:
+    """Summary columns per team and approval stage (named after them, so not fixed).
 
     ``utilization_<resource>``: busy person-days / (capacity x horizon), as the pooled
     ``agency_utilization`` and ``reviewer_utilization`` are. ``wait_mean_<resource>``: mean days
@@ -135,5 +135,4 @@ def operations_summary(rec: RunRecords, horizon: float) -> dict[str, float]:
         here = ended & (s.resource == r)
         waits = s.end[here] - s.start[here]
         row[f"wait_mean_{name}"] = float(waits.mean()) if len(waits) else math.nan
-    row["admin_share"] = admin_share(rec)
     return row
