@@ -17,6 +17,10 @@ from sim.scenario.schema import Scenario
 from sim.world import steps as st
 from sim.world.records import RunRecords
 
+UTILIZATION, WAIT_MEAN = "utilization_", "wait_mean_"
+RESOURCE_METRIC_PREFIXES: tuple[str, ...] = (UTILIZATION, WAIT_MEAN)
+"""How the per-resource summary columns begin (the rest of the name is the team or stage)."""
+
 
 def resource_names(rec: RunRecords) -> list[str]:
     """Teams, then stages; a stage named like a team is called ``stage:<name>``."""
@@ -130,9 +134,9 @@ def resource_summary(rec: RunRecords, horizon: float) -> dict[str, float]:
     ended = np.isin(s.kind, st.WAIT_KINDS) & ~s.cut
     row: dict[str, float] = {}
     for r, name in enumerate(resource_names(rec)):
-        row[f"utilization_{name}"] = float(busy[r] / (capacity[r] * horizon))
+        row[f"{UTILIZATION}{name}"] = float(busy[r] / (capacity[r] * horizon))
     for r, name in enumerate(resource_names(rec)):
         here = ended & (s.resource == r)
         waits = s.end[here] - s.start[here]
-        row[f"wait_mean_{name}"] = float(waits.mean()) if len(waits) else math.nan
+        row[f"{WAIT_MEAN}{name}"] = float(waits.mean()) if len(waits) else math.nan
     return row
