@@ -207,3 +207,21 @@ def test_results_folder_has_steps_and_resources(single_team: Any, tmp_path: Path
 def test_resource_names_are_unique(short: sim.Scenario) -> None:
     names = resource_names(records(short, "pilot"))
     assert len(names) == len(set(names))
+
+
+def test_bottleneck_section_lists_every_resource(short: sim.Scenario) -> None:
+    from sim.report.bottleneck import bottleneck_section, bottleneck_table
+
+    summary = sim.compare(short, setups=list(SETUPS), replications=2, seed=3).summary
+    table = bottleneck_table(summary, SETUPS)
+    names = [a.name for a in short.agencies] + [s.name for s in short.approvals.stages]
+    assert list(table["resource"].unique()) == names
+    pilot = table[(table["setup"] == "pilot") & (table["resource"] == names[0])]
+    expected = summary.loc[summary["setup"] == "pilot", f"utilization_{names[0]}"].mean()
+    assert pilot["utilization"].iloc[0] == pytest.approx(expected)
+    text = bottleneck_section(summary, SETUPS)
+    assert text.startswith("## Where the time goes")
+    assert all(f"| {n} |" in text for n in names) and "admin share" in text
+    assert bottleneck_section(summary.drop(columns=[c for c in summary.columns
+                                                    if c.startswith("utilization_")]),
+                              SETUPS) == ""
