@@ -165,6 +165,8 @@ def calibration_section(calibration: ModuleType, analytic: ModuleType, baseline:
     scenario = sim.load_scenario(baseline)
     f = calibration.measure_calibration(scenario)
     reuse, ratio = analytic.t_ci(f.reuse, 0.95), analytic.t_ci(f.growth_ratio, 0.95)
+    admin = analytic.t_ci(f.admin_share, 0.95)
+    a_target, a_tol = calibration.ADMIN_TARGET, calibration.ADMIN_TOLERANCE
     low, high = calibration.GROWTH_RANGE
     target, tol = calibration.REUSE_TARGET, calibration.REUSE_TOLERANCE
     external = sum(a.handoff.mean > 0 for a in scenario.agencies)
@@ -186,6 +188,9 @@ def calibration_section(calibration: ModuleType, analytic: ModuleType, baseline:
         f"| requests last 28 d / first 28 d | {low} to {high} | {fmt_ci(ratio)} | "
         f"{', '.join(f'{x:.2f}' for x in f.growth_ratio)} | "
         f"{ok(low <= ratio.mean <= high)} |",
+        f"| pilot admin share of lead time | {a_target} +/- {a_tol} | {fmt_ci(admin)} | "
+        f"{', '.join(f'{x:.3f}' for x in f.admin_share)} | "
+        f"{ok(abs(admin.mean - a_target) <= a_tol)} |",
         "",
     ]
 

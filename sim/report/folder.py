@@ -8,6 +8,8 @@ A results folder holds::
     comparison.csv           means, confidence intervals and paired differences per metric
     daily.parquet            one row per (setup, replication, day, channel)
     requests.parquet         one row per content request
+    steps.parquet            one row per step of a request (hand-off, wait, work, review, ...)
+    resources.parquet        one row per (setup, replication, day, team or approval stage)
     *.png, report.md         plots and a Markdown report
 
 Everything is first written to a temporary folder beside the target (``.<name>.tmp-<pid>``) and
@@ -51,6 +53,8 @@ SUMMARY_FILE = "summary.csv"
 COMPARISON_FILE = "comparison.csv"
 DAILY_FILE = "daily.parquet"
 REQUESTS_FILE = "requests.parquet"
+STEPS_FILE = "steps.parquet"
+RESOURCES_FILE = "resources.parquet"
 REPORT_FILE = "report.md"
 DATA_FILES = (SUMMARY_FILE, DAILY_FILE, REQUESTS_FILE)
 
@@ -136,6 +140,8 @@ def fill_folder(
     write_summary(summary, folder / SUMMARY_FILE)
     comparison.daily.to_parquet(folder / DAILY_FILE, index=False)
     comparison.requests.to_parquet(folder / REQUESTS_FILE, index=False)
+    comparison.steps.to_parquet(folder / STEPS_FILE, index=False)
+    comparison.resources.to_parquet(folder / RESOURCES_FILE, index=False)
     table, _ = render(
         folder,
         scenario_name=scenario.name,

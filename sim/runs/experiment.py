@@ -17,6 +17,7 @@ from sim.runs.store import RunStore, run_all, run_key
 from sim.scenario.identity import scenario_fingerprint
 from sim.scenario.schema import Scenario
 from sim.tables.metrics import daily_table, requests_table, summarize
+from sim.tables.operations import resources_table, steps_table
 from sim.tables.stats import Estimate, paired_difference
 from sim.world.replication import World
 from sim.world.streams import Streams
@@ -31,6 +32,8 @@ class RunResult:
     summary: pd.DataFrame  # one row
     daily: pd.DataFrame
     requests: pd.DataFrame
+    steps: pd.DataFrame  # one row per step of a request's life
+    resources: pd.DataFrame  # one row per day and team or approval stage
 
 
 def run(scenario: Scenario, setup: str = "conductor", replication: int = 0, seed: int = 0
@@ -40,7 +43,9 @@ def run(scenario: Scenario, setup: str = "conductor", replication: int = 0, seed
     records = World(scenario, levers, Streams(seed, replication)).run()
     row = summarize(scenario, setup, levers, replication, seed, records)
     return RunResult(pd.DataFrame([row]), daily_table(scenario, setup, replication, records),
-                     requests_table(scenario, setup, replication, records))
+                     requests_table(scenario, setup, replication, records),
+                     steps_table(setup, replication, records),
+                     resources_table(scenario, setup, replication, records))
 
 
 def run_task(task: Task) -> RunResult:
@@ -55,6 +60,8 @@ class Comparison:
     summary: pd.DataFrame
     daily: pd.DataFrame
     requests: pd.DataFrame
+    steps: pd.DataFrame
+    resources: pd.DataFrame
 
     def paired(self, metric: str, setup: str, reference: str = "pilot") -> Estimate:
         """Mean paired difference ``setup - reference`` over replications, with its 95% CI."""
@@ -75,6 +82,8 @@ def stack(results: Iterable[RunResult]) -> Comparison:
         pd.concat([r.summary for r in rs], ignore_index=True),
         pd.concat([r.daily for r in rs], ignore_index=True),
         pd.concat([r.requests for r in rs], ignore_index=True),
+        pd.concat([r.steps for r in rs], ignore_index=True),
+        pd.concat([r.resources for r in rs], ignore_index=True),
     )
 
 

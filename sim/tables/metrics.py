@@ -12,6 +12,7 @@ import pandas as pd
 
 from sim.scenario.schema import Scenario
 from sim.scenario.setups import Levers
+from sim.tables.operations import admin_share, resource_summary
 from sim.world.records import RunRecords
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -20,9 +21,10 @@ SUMMARY_METRICS: tuple[str, ...] = (
     "wip_cost", "platform_cost", "net_contribution", "requests_arrived", "requests_finished",
     "requests_late", "requests_open", "reuse_rate", "lead_time_mean", "lead_time_p50",
     "lead_time_p95", "agency_utilization", "reviewer_utilization", "revenue_first_half",
-    "revenue_second_half", "wasted_share",
+    "revenue_second_half", "wasted_share", "admin_share",
 )
-"""The metric columns of a summary row, in order (after scenario, setup, replication, seed)."""
+"""The fixed metric columns of a summary row, in order (after scenario, setup, replication,
+seed); the per-resource columns of :func:`sim.tables.operations.resource_summary` follow."""
 
 
 def _ratio(num: float, den: float) -> float:
@@ -74,6 +76,8 @@ def summarize(scenario: Scenario, setup: str, levers: Levers, replication: int, 
         "revenue_first_half": float(d.revenue[:half].sum()),
         "revenue_second_half": float(d.revenue[half:].sum()),
         "wasted_share": _ratio(float(d.wasted_spend.sum()), spend),
+        "admin_share": admin_share(rec),
+        **resource_summary(rec, float(horizon)),
     }
 
 

@@ -18,6 +18,7 @@ import simpy
 
 from sim.scenario.schema import Stage
 from sim.world import demand as dm
+from sim.world import steps as st
 from sim.world.library import AssetLibrary, is_reused
 from sim.world.records import RequestRows, column
 from sim.world.teams import ReviewStage, Team
@@ -79,18 +80,45 @@ class ContentOps:
         self.u_find = column(requests.uniforms[:, dm.U_FIND])
         self.value_weight = value_weight.tolist()
         self.rows = RequestRows(len(requests))
+        self.steps = st.StepRows()
         self.go_live: list[tuple[float, int]] = []  # (time, channel) of each approved asset
 
     def work(self, i: int, team: Team, duration: float, expected: float, priority: float,
-             handoff: float, cost: float) -> Generator[simpy.Event, Any, None]:
-        """One round of work on request ``i``; its cost accrues as the work is done."""
-        rows = self.rows
-        yield from team.wait_turn(expected, priority, handoff)
+             handoff: float, cost: float, revision: bool) -> Generator[simpy.Event, Any, None]:
+        """One round of work on request ``i``; its cost accrues as the work is done.
+
+        Its steps are recorded: hand-off (only if it takes time), wait for a person, work; a
+        revision round records them as ``revision_handoff``, ``wait_revision``, ``revision``.
+        """
+        rows, steps, env, r = self.rows, self.steps, self.env, team.index
+        brief, wait, do = ((st.REVISION_HANDOFF, st.WAIT_REVISION, st.REVISION) if revision
+                           else (st.HANDOFF, st.WAIT_TEAM, st.WORK))
+        if handoff > 0:
+            row = steps.begin(i, brief, r, env.now)
+            yield from team.brief(handoff)
+            steps.close(row, env.now)
+        row = steps.begin(i, wait, r, env.now)
+        yield from team.wait_turn(expected, priority)
+        steps.close(row, env.now)
         rows.round_start[i], rows.round_days[i], rows.round_cost[i] = (
-            self.env.now, duration, cost)
+            env.now, duration, cost)
+        row = steps.begin(i, do, r, env.now)
         yield from team.do(duration, expected)
+        steps.close(row, env.now)
         rows.cost[i] += cost
         rows.round_cost[i] = 0.0
+
+    def review(self, i: int, s: int, duration: float,
+               priority: float) -> Generator[simpy.Event, Any, None]:
+        """Request ``i`` waits for a reviewer of stage ``s`` and is reviewed (both recorded)."""
+        steps, env, stage = self.steps, self.env, self.stages[s]
+        r = len(self.teams) + s
+        row = steps.begin(i, st.WAIT_REVIEW, r, env.now)
+        yield from stage.wait_turn(priority)
+        steps.close(row, env.now)
+        row = steps.begin(i, st.REVIEW, r, env.now)
+        yield from stage.review(duration)
+        steps.close(row, env.now)
 
     def fulfil(self, i: int) -> Generator[simpy.Event, Any, None]:
         """The whole life of request ``i`` (a SimPy process)."""
@@ -110,20 +138,20 @@ class ContentOps:
         priority = how.priority(self.due[i], self.value_weight[channel])
         rows.reused[i], rows.team[i], rows.work[i] = reused, t, work
 
-        yield from self.work(i, team, work, mean, priority, handoff, base_cost)
+        yield from self.work(i, team, work, mean, priority, handoff, base_cost, False)
         first = i * content.rounds
         last = first + content.rounds - 1
-        for s, stage in enumerate(self.stages):
+        for s in range(len(self.stages)):
             review, sent_back = content.review[s], content.sent_back[s]
             for k in range(first, last + 1):
-                yield from stage.review(review[k], priority)
+                yield from self.review(i, s, review[k], priority)
                 if not sent_back[k] or k == last:
                     break
                 rows.revisions[i] += 1
                 extra = work * self.revision_work
                 rows.work[i] += extra
                 yield from self.work(i, team, extra, mean * self.revision_work, priority,
-                                     handoff, base_cost * self.revision_cost)
+                                     handoff, base_cost * self.revision_cost, True)
         rows.finish[i] = self.env.now
         self.library.add(campaign, fmt, silo)  # filed where its channel searches
         self.go_live.append((self.env.now, channel))

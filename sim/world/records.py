@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.world import demand as dm
+from sim.world.steps import StepLog
 
 
 def column(values: np.ndarray) -> array:
@@ -105,3 +106,5 @@ class RunRecords:
     stage_busy: np.ndarray  # reviewer-days per stage
     stage_capacity: np.ndarray
     team_names: list[str]
+    stage_names: list[str]
+    steps: StepLog  # every step of every request (resources: teams, then stages)

@@ -127,10 +127,12 @@ class World:
         allocator = allocator_for(self.scenario, self.levers, self.media, self.streams,
                                   schedule)
         self.deliver_media(allocator, schedule.replay())
+        horizon = float(self.scenario.horizon_days)
         return RunRecords(
-            self.requests, self.ops.rows.to_log(float(self.scenario.horizon_days)), self.daily,
+            self.requests, self.ops.rows.to_log(horizon), self.daily,
             np.array([t.busy for t in self.teams]),
             np.array([t.spec.capacity for t in self.teams], dtype=float),
             np.array([s.busy for s in self.stages]),
             np.array([s.spec.reviewers for s in self.stages], dtype=float),
-            [t.spec.name for t in self.teams])
+            [t.spec.name for t in self.teams], [s.spec.name for s in self.stages],
+            self.ops.steps.to_log(horizon))

@@ -28,11 +28,13 @@ class Team:
         wait = self.queued_work / self.spec.capacity
         return self.spec.handoff.mean * handoff_factor + wait + mean
 
-    def wait_turn(self, expected: float, priority: float,
-                  handoff: float) -> Generator[simpy.Event, Any, None]:
-        """Brief the team, then wait for a free person (``expected`` days of work join)."""
+    def brief(self, handoff: float) -> Generator[simpy.Event, Any, None]:
+        """Brief the team: ``handoff`` days pass before the work joins its queue."""
         if handoff > 0:
             yield self.env.timeout(handoff)
+
+    def wait_turn(self, expected: float, priority: float) -> Generator[simpy.Event, Any, None]:
+        """Wait for a free person (``expected`` days of work join the queue)."""
         self.queued_work += expected
         turn = self.pool.acquire(priority)
         if turn is not None:
@@ -55,12 +57,15 @@ class ReviewStage:
         self.pool = ServerPool(env, spec.reviewers, prioritised)
         self.busy = 0.0
 
-    def review(self, duration: float, priority: float) -> Generator[simpy.Event, Any, None]:
-        """Wait for a reviewer and review for ``duration`` days."""
-        env = self.env
+    def wait_turn(self, priority: float) -> Generator[simpy.Event, Any, None]:
+        """Wait for a free reviewer."""
         turn = self.pool.acquire(priority)
         if turn is not None:
             yield turn
+
+    def review(self, duration: float) -> Generator[simpy.Event, Any, None]:
+        """Review for ``duration`` days on the reviewer :meth:`wait_turn` got, then free them."""
+        env = self.env
         self.busy += max(0.0, min(duration, self.horizon - env.now))
         yield env.timeout(duration)
         self.pool.release()
