@@ -225,3 +225,15 @@ def test_bottleneck_section_lists_every_resource(short: sim.Scenario) -> None:
     assert bottleneck_section(summary.drop(columns=[c for c in summary.columns
                                                     if c.startswith("utilization_")]),
                               SETUPS) == ""
+
+
+def test_a_stage_with_a_single_reviewer_is_named_the_bottleneck(baseline_data: dict[str, Any]
+                                                                 ) -> None:
+    from sim.report.bottleneck import bottleneck_section
+
+    baseline_data.update(horizon_days=60, setups=["pilot", "conductor"])
+    legal = baseline_data["approvals"]["stages"][1]
+    legal.update(reviewers=1, review_time={"dist": "lognormal", "mean": 0.9, "cv": 0.5})
+    summary = sim.compare(sim.scenario_from_dict(baseline_data), replications=2, seed=3).summary
+    busiest = bottleneck_section(summary, SETUPS).split("Busiest resource")[1].split("\n")[0]
+    assert "pilot: legal" in busiest and "conductor: legal" in busiest, busiest

@@ -46,6 +46,10 @@ def bottleneck_section(summary: pd.DataFrame, setups: Sequence[str]) -> str:
         cells = [f"{u:.2f} | {w:.2f}" for u, w in zip(group["utilization"], group["wait_mean"],
                                                        strict=True)]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    busiest = table.loc[table.groupby("setup", sort=False)["utilization"].idxmax()]
+    names = ", ".join(f"{r.setup}: {r.resource} ({r.utilization:.2f} busy, {r.wait_mean:.2f} "
+                      "days' mean wait)" for r in busiest.itertuples())
+    lines += ["", f"Busiest resource (the likely bottleneck) per setup: {names}."]
     if "admin_share" in summary.columns:
         shares = summary.groupby("setup", sort=False)["admin_share"].mean()
         text = ", ".join(f"{s} {shares[s]:.2f}" for s in setups if s in shares.index)

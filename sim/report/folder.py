@@ -40,12 +40,18 @@ from sim.files import (
     temporary_sibling,
     writing_to,
 )
+from sim.report.bottleneck import bottleneck_section
 from sim.report.figures import DAILY_COLUMNS, REQUEST_COLUMNS, SUMMARY_COLUMNS, make_plots
 from sim.report.markdown import write_report
 from sim.report.provenance import RunInfo, provenance
 from sim.runs.experiment import Comparison
 from sim.scenario.schema import Scenario
-from sim.tables.comparison import DEFAULT_REFERENCE, comparison_table, regret_table
+from sim.tables.comparison import (
+    DEFAULT_REFERENCE,
+    comparison_table,
+    ordered_setups,
+    regret_table,
+)
 
 SCENARIO_FILE = "scenario.resolved.yaml"
 PROVENANCE_FILE = RESULTS_MARKER
@@ -127,6 +133,8 @@ def render(
         reference=reference, currency=currency,
         regret=regret_table(summary),
         horizon_days=int(daily["day"].max()) + 1 if len(daily) else None,  # days run
+        bottleneck=bottleneck_section(summary, ordered_setups(summary["setup"].tolist(),
+                                                              reference)),
     )
     return table, {"comparison": comparison_path, "report": Path(report), **plots}
 

@@ -98,6 +98,7 @@ def write_report(
     currency: str | None = None,
     regret: pd.DataFrame | None = None,
     horizon_days: int | None = None,
+    bottleneck: str = "",
 ) -> Path:
     """Write ``out_dir/report.md``: the comparison table and each plot, each with a reading.
 
@@ -140,6 +141,8 @@ def write_report(
         lines += ["Bold: the 95% CI of the paired difference excludes zero.", ""]
     if regret is not None and ctx.reference != ORACLE:  # else the main table shows the regret
         lines += _regret_section(regret, currency)
+    if bottleneck:  # see sim.report.bottleneck
+        lines += [bottleneck]
     if plots:
         lines += ["## Figures", ""]
     for name, path in plots.items():
