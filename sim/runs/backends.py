@@ -13,11 +13,15 @@ not depend on the backend, the number of workers or the order of completion.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -115,16 +119,42 @@ class ProcessBackend(_Closing):
         """Run the tasks on the pool and report results as they complete."""
         if not tasks:
             return
+        folder = tempfile.mkdtemp(prefix="campaign-sim-results-")
         pool = self.context.Pool(min(self.jobs, len(tasks)), initializer=init_worker,
                                  initargs=(os.getpid(),))
         try:
-            for result in pool.imap_unordered(fn, tasks, chunksize=1):
-                on_result(result)
+            for path in pool.imap_unordered(functools.partial(_via_file, fn, folder), tasks,
+                                            chunksize=1):
+                on_result(_take(path))
         except BaseException:
             pool.terminate()
             raise
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
         pool.close()
         pool.join()
+
+
+def _via_file(fn: Callable[[T], R], folder: str, task: T) -> str:
+    """Run ``fn`` in a worker and hand its result back as a file, by path.
+
+    A run's result is megabytes; sent through the pool's pipe, a worker terminated in the middle
+    of writing it leaves a partial message that the pool's result thread then waits on forever,
+    so an interrupted command could hang. A path is a short message, written whole.
+    """
+    result = fn(task)
+    fd, path = tempfile.mkstemp(dir=folder, suffix=".pkl")
+    with os.fdopen(fd, "wb") as f:
+        pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _take(path: str) -> Any:
+    """The result a worker left at ``path``; the file is removed."""
+    with open(path, "rb") as f:
+        result = pickle.load(f)
+    os.remove(path)
+    return result
 
 
 def init_worker(parent_pid: int) -> None:
