@@ -265,7 +265,8 @@ def test_sweep_plots_write_lines_and_heatmap(reference_table: pd.DataFrame,
     assert set(single) == {"gain_demand.growth"}
 
 
-def test_heatmap_draws_break_even_when_the_gain_changes_sign(tmp_path: Path) -> None:
+def sign_changing_sweep() -> pd.DataFrame:
+    """A 3 x 2 sweep whose conductor gain (a - 2) * 100 + b changes sign along ``a``."""
     rows = []
     for a in (1, 2, 3):
         for b in (10, 20):
@@ -273,7 +274,11 @@ def test_heatmap_draws_break_even_when_the_gain_changes_sign(tmp_path: Path) -> 
                 for r in range(3):
                     rows.append({"a": a, "b": b, "scenario": "x", "setup": setup,
                                  "replication": r, "net_contribution": value + r})
-    made = sweep_plots(pd.DataFrame(rows), tmp_path)
+    return pd.DataFrame(rows)
+
+
+def test_heatmap_draws_break_even_when_the_gain_changes_sign(tmp_path: Path) -> None:
+    made = sweep_plots(sign_changing_sweep(), tmp_path)
     assert made["gain_a_x_b"].is_file()
 
 
@@ -482,14 +487,7 @@ def test_cli_backend_options_need_their_backend(
 # -- --metric, break-even crossings and per-value lines -----------------------------------------
 def test_zero_crossings_are_interpolated_per_value_of_the_other_dimension(tmp_path: Path
                                                                          ) -> None:
-    rows = []
-    for a in (1, 2, 3):
-        for b in (10, 20):
-            for setup, value in (("pilot", 0.0), ("conductor", (a - 2) * 100.0 + b)):
-                for r in range(3):
-                    rows.append({"a": a, "b": b, "scenario": "x", "setup": setup,
-                                 "replication": r, "net_contribution": value + r})
-    table = pd.DataFrame(rows)
+    table = sign_changing_sweep()
     crossings = breakeven_crossings(table)
     # gain (a - 2) * 100 + b + r - r: zero at a = 2 - b / 100 for each b, never along b
     found = {(row.dimension, row.at): row.value for row in crossings.itertuples()}
