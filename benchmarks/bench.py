@@ -150,10 +150,11 @@ class Twin:
 
     Built from a finished run, it replays every request's hand-off, work and review timeouts
     on the same team and reviewer pools, in the same order and with the same priorities (the
-    media days run after the content work, outside SimPy, so they have no events). The decisions (reuse search, routing, logging, the
-    media step, the allocator) and the building of the world are left out, so its events per
-    second are what SimPy reaches on the model's own event structure (a process per request,
-    pools, waits): the ceiling of this model on this engine, tighter than the bare loop's.
+    media days run after the content work, outside SimPy, so they have no events). The
+    decisions (reuse search, routing, logging, the media step, the allocator) and the building
+    of the world are left out, so its events per second are what SimPy reaches on the model's
+    own event structure (a process per request, pools, waits): the ceiling of this model on this
+    engine, tighter than the bare loop's.
     """
 
     def __init__(self, world: World, records: RunRecords):

@@ -132,10 +132,10 @@ def resource_summary(rec: RunRecords, horizon: float) -> dict[str, float]:
     busy = np.concatenate([rec.team_busy, rec.stage_busy])
     capacity = np.concatenate([rec.team_capacity, rec.stage_capacity])
     ended = np.isin(s.kind, st.WAIT_KINDS) & ~s.cut
-    row: dict[str, float] = {}
-    for r, name in enumerate(resource_names(rec)):
-        row[f"{UTILIZATION}{name}"] = float(busy[r] / (capacity[r] * horizon))
-    for r, name in enumerate(resource_names(rec)):
+    names = resource_names(rec)
+    row = {f"{UTILIZATION}{name}": float(busy[r] / (capacity[r] * horizon))
+           for r, name in enumerate(names)}
+    for r, name in enumerate(names):
         here = ended & (s.resource == r)
         waits = s.end[here] - s.start[here]
         row[f"{WAIT_MEAN}{name}"] = float(waits.mean()) if len(waits) else math.nan

@@ -17,50 +17,36 @@ around the last allocation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
 
 import numpy as np
 
 from sim.scenario.schema import Scenario
-from sim.world.allocators import MarketView, Report, SpendGrid, bounds, spend_grid, water_fill
+from sim.world.allocators import (
+    MarketView,
+    Report,
+    SpendGrid,
+    allocate,
+    bounds,
+    spend_grid,
+    water_fill,
+)
 from sim.world.media import Media, hill
 
 
 class AssetSchedule:
     """When each approved asset goes live: the first media day at or after its approval."""
 
-    def __init__(self, go_live: list[tuple[float, int]], channels: int):
-        self.time = np.array([t for t, _ in go_live], dtype=float)
-        self.channel = np.array([c for _, c in go_live], dtype=np.int64)
-        self.day = np.ceil(self.time).astype(np.int64)
-        self.channels = channels
-        last = int(self.day.max()) + 1 if len(self.day) else 0
-        self.by_day: list[list[tuple[int, float]]] = [[] for _ in range(last)]
-        for t, c, d in zip(self.time.tolist(), self.channel.tolist(), self.day.tolist(),
-                           strict=True):
-            self.by_day[d].append((c, t))
-
-    def replay(self) -> ScheduleCursor:
-        """A cursor that hands out the assets day by day, in approval order."""
-        return ScheduleCursor(self)
+    def __init__(self, go_live: list[tuple[float, int]]):
+        """``go_live``: (approval time, channel) of each asset, in approval order."""
+        days = [math.ceil(t) for t, _ in go_live]
+        self.by_day: list[list[tuple[int, float]]] = [[] for _ in range(max(days, default=-1) + 1)]
+        for (time, channel), day in zip(go_live, days, strict=True):
+            self.by_day[day].append((channel, time))
 
     def on(self, day: int) -> list[tuple[int, float]]:
         """(channel, approval time) of the assets going live on ``day``, in approval order."""
         return self.by_day[day] if day < len(self.by_day) else []
-
-
-class ScheduleCursor:
-    """Hands out each asset of a schedule once, on its day."""
-
-    def __init__(self, schedule: AssetSchedule):
-        self.schedule, self.next = schedule, 0
-
-    def due(self, day: int) -> Iterator[tuple[float, int]]:
-        """The assets live from ``day`` on that were not handed out yet."""
-        s = self.schedule
-        while self.next < len(s.day) and s.day[self.next] <= day:
-            yield float(s.time[self.next]), int(s.channel[self.next])
-            self.next += 1
 
 
 class OracleAllocator:
@@ -123,10 +109,9 @@ class OracleAllocator:
         m = self.media
         grid = self.grid(budget)
         days = min(self.window, self.horizon - day)
-        reference = (self.previous * budget if self.previous is not None
-                     else water_fill(self.base[:, None] * hill(
-                         grid.x / (1.0 - m.alpha[:, None]), m.k[:, None], m.shape[:, None]),
-                         grid, budget))
+        reference = (self.previous * budget if self.previous is not None  # steady state first
+                     else allocate(self.base, m.alpha, m.k, m.shape, grid.lo, grid.hi, budget,
+                                   self.cfg.increments))
         quality, fatigue_cost = self.forecast(day, reference, days)
         quality[view.live_assets == 0] = 0.0  # no live asset today: today's spend is not shown
         k = np.arange(days)

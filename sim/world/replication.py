@@ -20,7 +20,7 @@ from sim.world import demand as dm
 from sim.world.allocators import BudgetAllocator, MarketView, Report
 from sim.world.library import AssetLibrary
 from sim.world.media import Media
-from sim.world.oracle import AssetSchedule, ScheduleCursor
+from sim.world.oracle import AssetSchedule
 from sim.world.policies import (
     ai_efficiency,
     allocator_for,
@@ -91,7 +91,7 @@ class World:
                 yield env.timeout(t - env.now)
             env.process(self.ops.fulfil(i))
 
-    def deliver_media(self, allocator: BudgetAllocator, schedule: ScheduleCursor) -> None:
+    def deliver_media(self, allocator: BudgetAllocator, schedule: AssetSchedule) -> None:
         """Each day: put approved assets live, pass due reports, spend, deliver, record.
 
         The allocator governs its share of the day's budget (growing over a platform's
@@ -102,7 +102,7 @@ class World:
         governed = allocator_shares(self.scenario, self.levers)
         plan = np.array([c.plan_share for c in self.scenario.channels])
         for day in range(self.scenario.horizon_days):
-            for time, channel in schedule.due(day):
+            for channel, time in schedule.on(day):
                 media.creatives.add(channel, time)
             for period in timer.due(day):
                 days = np.asarray(period)
@@ -123,10 +123,10 @@ class World:
         """Run to the horizon and hand back the records."""
         self.env.process(self.generate_requests())
         self.env.run(until=float(self.scenario.horizon_days))
-        schedule = AssetSchedule(self.ops.go_live, len(self.scenario.channels))
+        schedule = AssetSchedule(self.ops.go_live)
         allocator = allocator_for(self.scenario, self.levers, self.media, self.streams,
                                   schedule)
-        self.deliver_media(allocator, schedule.replay())
+        self.deliver_media(allocator, schedule)
         horizon = float(self.scenario.horizon_days)
         return RunRecords(
             self.requests, self.ops.rows.to_log(horizon), self.daily,

@@ -5,7 +5,7 @@ for a reviewer, review, and for each revision round a hand-off, a wait and the r
 Each step is one row (request, kind, resource, start, end) in a few ``array.array`` columns:
 compact, cheap to append in the event loop, and never walked by the garbage collector. A step
 still under way at the horizon keeps ``end`` NaN here; :meth:`StepRows.to_log` ends it at the
-horizon. :mod:`sim.tables.metrics` turns the log into the ``steps`` and ``resources`` tables.
+horizon. :mod:`sim.tables.operations` turns the log into the ``steps`` and ``resources`` tables.
 """
 
 from __future__ import annotations

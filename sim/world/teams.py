@@ -30,8 +30,7 @@ class Team:
 
     def brief(self, handoff: float) -> Generator[simpy.Event, Any, None]:
         """Brief the team: ``handoff`` days pass before the work joins its queue."""
-        if handoff > 0:
-            yield self.env.timeout(handoff)
+        yield self.env.timeout(handoff)
 
     def wait_turn(self, expected: float, priority: float) -> Generator[simpy.Event, Any, None]:
         """Wait for a free person (``expected`` days of work join the queue)."""
