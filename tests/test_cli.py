@@ -149,6 +149,11 @@ def test_summary_is_byte_identical_across_runs_and_jobs(
     assert "Traceback" not in done.stderr
     assert f"results: {two_jobs}" in done.stdout
     assert "pilot" in done.stdout and "conductor" in done.stdout  # the terminal table
+    named = [line.removeprefix("bottleneck: ") for line in done.stdout.splitlines()
+             if line.startswith("bottleneck: ")]
+    assert [line.split(":")[0] for line in named] == ["pilot", "conductor"]
+    report = (two_jobs / "report.md").read_text(encoding="utf-8")
+    assert all(line in report for line in named)  # the same sentences as the report's
     again = tmp_path / "again"
     code, _, _ = call_main(["compare", tiny_yaml, *QUICK, "--jobs", "1", "--out", again], capsys)
     assert code == 0

@@ -20,9 +20,19 @@ import yaml
 
 import sim
 from sim import cli
-from sim.tables.operations import busy_by_day, queue_by_day, resource_names
+from sim.tables.operations import (
+    SATURATED,
+    busy_by_day,
+    queue_by_day,
+    resource_names,
+    saturated_spells,
+    time_by_step,
+    wait_shares,
+    weekly_utilization,
+)
 from sim.world.records import RunRecords
 from sim.world.replication import World
+from sim.world.steps import STEP_KINDS
 from sim.world.streams import Streams
 
 SETUPS = ("pilot", "conductor")
@@ -234,6 +244,53 @@ def test_a_stage_with_a_single_reviewer_is_named_the_bottleneck(baseline_data: d
     baseline_data.update(horizon_days=60, setups=["pilot", "conductor"])
     legal = baseline_data["approvals"]["stages"][1]
     legal.update(reviewers=1, review_time={"dist": "lognormal", "mean": 0.9, "cv": 0.5})
-    summary = sim.compare(sim.scenario_from_dict(baseline_data), replications=2, seed=3).summary
-    busiest = bottleneck_section(summary, SETUPS).split("Busiest resource")[1].split("\n")[0]
-    assert "pilot: legal" in busiest and "conductor: legal" in busiest, busiest
+    comparison = sim.compare(sim.scenario_from_dict(baseline_data), replications=2, seed=3)
+    text = bottleneck_section(comparison.summary, SETUPS, comparison.steps,
+                              comparison.resources)
+    named = text.split("Bottleneck per setup")[1].split("\n")[0]
+    assert "pilot: legal is the bottleneck" in named, named
+    assert "conductor: legal is the bottleneck" in named, named
+    # a single reviewer for a stage every request passes: saturated within days, queue growing
+    warned = text.split("**Warning: saturated")[1].split("\n\n")[1]
+    assert "pilot: legal stayed above 95% busy" in warned and "grows without bound" in warned
+    assert all("legal" in line for line in warned.splitlines()), warned
+
+
+def test_no_saturation_warning_on_a_lightly_loaded_world(short: sim.Scenario) -> None:
+    from sim.report.bottleneck import saturation_warnings
+
+    comparison = sim.compare(short, setups=list(SETUPS), replications=2, seed=3)
+    weekly = weekly_utilization(comparison.resources)
+    assert (weekly["utilization"] < SATURATED).mean() > 0.9  # 60 days of the baseline
+    assert saturated_spells(weekly).empty and saturation_warnings(comparison.resources) == []
+
+
+def test_saturated_spells_find_the_longest_run_of_full_weeks() -> None:
+    utilization = [0.5, 0.96, 0.97, 0.2, 0.95, 0.99, 1.0, 0.98, 0.7]
+    weekly = pd.DataFrame({"setup": "pilot", "resource": "legal", "week": range(9),
+                           "utilization": utilization, "queue": [float(q) for q in range(9)]})
+    weekly["first_day"] = weekly["week"] * 7
+    (spell,) = saturated_spells(weekly).itertuples()
+    assert (spell.weeks, spell.first_day, spell.queue_start, spell.queue_end) == (4, 28, 4, 7)
+    assert saturated_spells(weekly, min_weeks=5).empty
+    assert len(saturated_spells(weekly, threshold=0.9, min_weeks=2)) == 1
+
+
+def test_weekly_utilization_is_busy_over_capacity_per_week(result: sim.RunResult) -> None:
+    res = result.resources
+    weekly = weekly_utilization(res)
+    first = res[(res["resource"] == res["resource"].iloc[0]) & (res["day"] < 7)]
+    row = weekly[(weekly["resource"] == res["resource"].iloc[0]) & (weekly["week"] == 0)]
+    assert row["utilization"].item() == pytest.approx(first["busy"].sum()
+                                                      / first["capacity"].sum())
+    assert row["queue"].item() == pytest.approx(first["queue"].mean())
+
+
+def test_time_by_step_adds_up_to_the_mean_lead_time(result: sim.RunResult) -> None:
+    table = time_by_step(result.steps, result.requests)
+    done = result.requests[result.requests["finish"].notna()]
+    lead = (done["finish"] - done["arrival"]).mean()
+    assert table["days"].sum() == pytest.approx(lead, rel=1e-12)
+    assert set(table["step"]) == set(STEP_KINDS) and (table["days"] >= 0).all()
+    shares = wait_shares(result.steps)
+    assert shares["wait_share"].sum() == pytest.approx(1.0)

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+import sim
 from sim.report.figure_data import (
     backlog_curve,
     cumulative_net,
@@ -151,14 +152,22 @@ def tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
+def operations(short: sim.Scenario) -> dict[str, pd.DataFrame]:
+    """The steps and resources tables of a real 60-day comparison (pilot and conductor)."""
+    comparison = sim.compare(short, setups=["pilot", "conductor"], replications=1, seed=2)
+    return {"steps": comparison.steps, "resources": comparison.resources}
+
+
+@pytest.fixture(scope="module")
 def rendered(
     tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+    operations: dict[str, pd.DataFrame],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[Path, dict[str, Path], list[int]]:
     """Render the plots once for the module (PNG rendering is the slow part)."""
     out = tmp_path_factory.mktemp("plots")
     open_before = plt.get_fignums()
-    paths = make_plots(*tables, out, currency="EUR")
+    paths = make_plots(*tables, out, currency="EUR", **operations)
     return out, paths, open_before
 
 
@@ -307,7 +316,7 @@ def test_terminal_table_without_reference(summary: pd.DataFrame) -> None:
 
 
 # -- plots ---------------------------------------------------------------------------------------
-def test_make_plots_writes_six_pngs(rendered: tuple[Path, dict[str, Path], list[int]]) -> None:
+def test_make_plots_writes_every_png(rendered: tuple[Path, dict[str, Path], list[int]]) -> None:
     out, paths, open_before = rendered
     assert list(paths) == list(PLOT_NAMES)
     for name, path in paths.items():
@@ -319,8 +328,9 @@ def test_make_plots_writes_six_pngs(rendered: tuple[Path, dict[str, Path], list[
 
 def test_every_figure_has_title_labels_and_legend(
     tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+    operations: dict[str, pd.DataFrame],
 ) -> None:
-    figures = build_figures(*tables, currency="EUR")
+    figures = build_figures(*tables, currency="EUR", **operations)
     assert set(figures) == set(PLOT_NAMES)
     for name, fig in figures.items():
         axes = fig.get_axes()
@@ -344,7 +354,7 @@ def test_plots_without_pilot_and_with_missing_tables(
     assert [ax.get_title() for ax in figures["spend_allocation"].get_axes()] == [
         "conductor", "oracle"]
     builders = figure_builders(summary, daily.iloc[0:0], requests.drop(columns="finish"))
-    assert set(builders) == {"reuse_utilization"}
+    assert set(builders) == {"reuse_utilization"}  # and no operations figure without its tables
 
 
 def test_cumulative_media_net_ends_at_total(

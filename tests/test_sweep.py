@@ -515,6 +515,24 @@ def test_cli_sweep_metric_and_break_even_crossing(tmp_path: Path,
     assert "revenue, conductor - pilot" in capsys.readouterr().out
 
 
+def test_cli_sweep_on_a_team_utilisation_plots_and_prints_its_break_even(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    metric = "utilization_in_house"  # the conductor routes work in-house that the pilot sends out
+    assert cli.main(["sweep", str(tiny_file(tmp_path)), "--grid", "agencies.0.capacity=3,5,8",
+                     "--metric", metric, "--replications", "2", "--out", str(out),
+                     "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "utilization in house, conductor - pilot" in text
+    assert (out / "gain_agencies.0.capacity.png").stat().st_size > 10_000
+    gains = gain_table(pd.read_csv(out / "sweep.csv"), metric)
+    expected = zero_crossings(gains["agencies.0.capacity"].to_numpy(dtype=float),
+                              gains["mean"].to_numpy())
+    printed = [float(line.split("= ")[-1]) for line in text.splitlines()
+               if line.startswith("break-even: gain = 0 at agencies.0.capacity")]
+    assert expected and printed == pytest.approx(expected, abs=1e-3)
+
+
 def test_cli_sweep_unknown_metric_exits_2_naming_the_known_ones(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
@@ -523,4 +541,5 @@ def test_cli_sweep_unknown_metric_exits_2_naming_the_known_ones(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--metric: unknown metric" in err[0]
     assert "net_contribution" in err[0] and "'nope'" in err[0]
+    assert "utilization_in_house" in err[0] and "wait_mean_legal" in err[0]
     assert not out.exists()

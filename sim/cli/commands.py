@@ -124,12 +124,14 @@ def compare_and_write(args: argparse.Namespace, scenario: Scenario, setups: list
     import sim
     from sim.cli.progress import cache_note, progress_bar, resume_hint
     from sim.files import ResultsError, staging_folder, writing_to
+    from sim.report.bottleneck import bottleneck_text
     from sim.report.folder import fill_folder, reference_for, write_scenario
     from sim.report.headline import headline_text
     from sim.report.provenance import RunInfo
     from sim.report.terminal import terminal_table
     from sim.runs.store import RunStore
     from sim.scenario.problems import ScenarioError
+    from sim.tables.comparison import ordered_setups
 
     runs = len(setups) * args.replications
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, runs))
@@ -167,5 +169,9 @@ def compare_and_write(args: argparse.Namespace, scenario: Scenario, setups: list
     answer = headline_text(table, scenario.horizon_days, scenario.currency)
     if answer:
         print("\n" + answer)
+    where = bottleneck_text(comparison.summary, ordered_setups(setups, info.reference),
+                            comparison.steps, comparison.resources)
+    if where:
+        print("\n" + where)
     print(f"results: {out}")
     return EXIT_OK

@@ -141,7 +141,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.scenario.edit import parse_grid
 
     scenario = load(args.scenario, args.max_memory)
-    check_metric(args.metric)
+    check_metric(args.metric, scenario)
     grid = parse_grid(args.grid)
     setups = split_setups(args.setups) or list(DEFAULT_SWEEP_SETUPS)
     plan = plan_sweep(scenario, grid, setups, args.replications, args.seed)
@@ -200,12 +200,18 @@ def _print_crossings(crossings: pd.DataFrame) -> None:
         print(f"break-even: gain = 0 at {dim} = {_number(float(value))}{where}")
 
 
-def check_metric(metric: str) -> None:
-    """An unknown summary metric is bad input: one line naming the known ones."""
-    from sim.tables.metrics import SUMMARY_METRICS
+def check_metric(metric: str, scenario: Scenario) -> None:
+    """An unknown summary metric is bad input: one line naming the known ones.
 
-    if metric not in SUMMARY_METRICS:
-        raise BadInput([f"--metric: unknown metric (known: {', '.join(SUMMARY_METRICS)}) "
+    The known ones are the fixed summary columns and the per-team and per-stage ones
+    (``utilization_<resource>``, ``wait_mean_<resource>``) of ``scenario``.
+    """
+    from sim.tables.metrics import SUMMARY_METRICS
+    from sim.tables.operations import resource_metrics
+
+    known = [*SUMMARY_METRICS, *resource_metrics(scenario)]
+    if metric not in known:
+        raise BadInput([f"--metric: unknown metric (known: {', '.join(known)}) "
                         f"(got {metric!r})"])
 
 
@@ -216,7 +222,7 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     from sim.report.waterfall import ranking_text, waterfall
     from sim.runs.decompose import decompose, ranking
     scenario = load(args.scenario, args.max_memory)
-    check_metric(args.metric)
+    check_metric(args.metric, scenario)
     backend = _backend(args, "decompose")
     out = args.out or RESULTS_ROOT / f"{scenario.name}-decompose"
     with _running(args, out, 16 * args.replications, backend) as (tick, on_cached):

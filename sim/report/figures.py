@@ -31,6 +31,7 @@ from sim.report.figure_data import (
     t_half_width,
 )
 from sim.report.labels import money_label, money_scale
+from sim.report.operations_figures import operations_builders
 from sim.report.style import (
     Color,
     channel_colors,
@@ -49,6 +50,8 @@ PLOT_NAMES: tuple[str, ...] = (
     "backlog",
     "reuse_utilization",
     "revenue_by_channel",
+    "time_by_step",
+    "utilization_over_time",
 )
 DPI = 110
 
@@ -286,11 +289,14 @@ def figure_builders(
     requests: pd.DataFrame,
     currency: str = "EUR",
     reference: str = DEFAULT_REFERENCE,
+    steps: pd.DataFrame | None = None,
+    resources: pd.DataFrame | None = None,
 ) -> dict[str, Callable[[], Figure]]:
     """Return a figure builder per plot whose input table is present and non-empty.
 
     Setups are ordered reference first, then by first appearance (summary, daily, requests);
-    each setup keeps its colour in every figure.
+    each setup keeps its colour in every figure. ``steps`` and ``resources`` (the operations
+    tables) add the figures of :mod:`sim.report.operations_figures`.
     """
     setups = ordered_setups(chain.from_iterable(
         t["setup"].unique() for t in (summary, daily, requests) if "setup" in t.columns
@@ -324,8 +330,13 @@ def figure_builders(
             _usable(daily, DAILY_COLUMNS),
             lambda: plot_revenue_by_channel(daily, setups, colors, currency),
         ),
+        **operations_builders(_or_empty(steps), _or_empty(resources), requests, setups),
     }
     return {name: build for name, (ok, build) in builders.items() if ok}
+
+
+def _or_empty(table: pd.DataFrame | None) -> pd.DataFrame:
+    return pd.DataFrame() if table is None else table
 
 
 def build_figures(
@@ -334,9 +345,11 @@ def build_figures(
     requests: pd.DataFrame,
     currency: str = "EUR",
     reference: str = DEFAULT_REFERENCE,
+    steps: pd.DataFrame | None = None,
+    resources: pd.DataFrame | None = None,
 ) -> dict[str, Figure]:
     """Build every available figure at once, keyed by plot name (see :func:`figure_builders`)."""
-    builders = figure_builders(summary, daily, requests, currency, reference)
+    builders = figure_builders(summary, daily, requests, currency, reference, steps, resources)
     return {name: build() for name, build in builders.items()}
 
 
@@ -356,6 +369,8 @@ def make_plots(
     currency: str = "EUR",
     *,
     reference: str = DEFAULT_REFERENCE,
+    steps: pd.DataFrame | None = None,
+    resources: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
     """Write the plots as ``out_dir/<name>.png`` and return ``{name: path}`` in a fixed order.
 
@@ -366,7 +381,8 @@ def make_plots(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
-    for name, build in figure_builders(summary, daily, requests, currency, reference).items():
+    builders = figure_builders(summary, daily, requests, currency, reference, steps, resources)
+    for name, build in builders.items():
         fig = build()
         path = out_dir / f"{name}.png"
         fig.savefig(path, dpi=DPI)

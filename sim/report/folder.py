@@ -40,8 +40,9 @@ from sim.files import (
     temporary_sibling,
     writing_to,
 )
-from sim.report.bottleneck import bottleneck_section
+from sim.report.bottleneck import bottleneck_headline, bottleneck_section
 from sim.report.figures import DAILY_COLUMNS, REQUEST_COLUMNS, SUMMARY_COLUMNS, make_plots
+from sim.report.headline import YARDSTICKS
 from sim.report.markdown import write_report
 from sim.report.provenance import RunInfo, provenance
 from sim.runs.experiment import Comparison
@@ -118,23 +119,27 @@ def render(
     reference: str,
     replications: int,
     seed: int,
+    steps: pd.DataFrame | None = None,
+    resources: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Path]]:
     """Write ``comparison.csv``, the plots and ``report.md`` into ``folder``.
 
     Return the comparison table and the paths written, by name (``comparison``, ``report`` and
-    one per plot).
+    one per plot). ``steps`` and ``resources`` add the operations figures and warnings.
     """
     table = comparison_table(summary, reference=reference)
     comparison_path = folder / COMPARISON_FILE
     table.to_csv(comparison_path, index=False, lineterminator="\n")
-    plots = make_plots(summary, daily, requests, folder, currency=currency)
+    plots = make_plots(summary, daily, requests, folder, currency=currency, steps=steps,
+                       resources=resources)
+    setups = ordered_setups(summary["setup"].tolist(), reference)
     report = write_report(
         folder, scenario_name, table, plots, replications, seed,
         reference=reference, currency=currency,
         regret=regret_table(summary),
         horizon_days=int(daily["day"].max()) + 1 if len(daily) else None,  # days run
-        bottleneck=bottleneck_section(summary, ordered_setups(summary["setup"].tolist(),
-                                                              reference)),
+        bottleneck=bottleneck_section(summary, setups, steps, resources),
+        bottleneck_line=bottleneck_headline(summary, [s for s in setups if s not in YARDSTICKS]),
     )
     return table, {"comparison": comparison_path, "report": Path(report), **plots}
 
@@ -160,6 +165,8 @@ def fill_folder(
         reference=info.reference,
         replications=info.replications,
         seed=info.seed,
+        steps=comparison.steps,
+        resources=comparison.resources,
     )
     write_json(provenance(scenario, info), folder / PROVENANCE_FILE)
     return table
@@ -179,6 +186,8 @@ class SavedResults:
     reference: str
     replications: int
     seed: int
+    steps: pd.DataFrame
+    resources: pd.DataFrame
 
 
 def _read_mapping(path: Path, parse: Callable[[str], Any],
@@ -223,6 +232,7 @@ def load_results(folder: Path) -> SavedResults:
     summary = _read_table(folder / SUMMARY_FILE, pd.read_csv, "CSV", SUMMARY_COLUMNS)
     daily = _read_table(folder / DAILY_FILE, pd.read_parquet, "Parquet", DAILY_COLUMNS)
     requests = _read_table(folder / REQUESTS_FILE, pd.read_parquet, "Parquet", REQUEST_COLUMNS)
+    steps, resources = (_read_optional(folder / name) for name in (STEPS_FILE, RESOURCES_FILE))
     setups = list(dict.fromkeys(summary["setup"]))
     replications = prov.get("replications")
     if not isinstance(replications, int):
@@ -240,7 +250,16 @@ def load_results(folder: Path) -> SavedResults:
         reference=reference_for(setups, str(prov.get("reference") or DEFAULT_REFERENCE)),
         replications=replications,
         seed=seed if isinstance(seed, int) else 0,
+        steps=steps,
+        resources=resources,
     )
+
+
+def _read_optional(path: Path) -> pd.DataFrame:
+    """An operations table of the folder, empty if the folder predates it (or lost it)."""
+    if not path.is_file():
+        return pd.DataFrame()
+    return _read_table(path, pd.read_parquet, "Parquet", ())
 
 
 def redraw(folder: Path) -> dict[str, Path]:
@@ -266,6 +285,8 @@ def redraw(folder: Path) -> dict[str, Path]:
             reference=saved.reference,
             replications=saved.replications,
             seed=saved.seed,
+            steps=saved.steps,
+            resources=saved.resources,
         )
         with writing_to(saved.folder, advice=""):
             return {key: _move_out(path, work, saved.folder) for key, path in made.items()}

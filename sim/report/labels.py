@@ -77,6 +77,8 @@ PLOT_TITLES: dict[str, str] = {
     "backlog": "Open backlog of content requests",
     "reuse_utilization": "Reuse rate and agency utilisation",
     "revenue_by_channel": "Revenue by channel",
+    "time_by_step": "Lead time by step",
+    "utilization_over_time": "Utilisation over time",
 }
 
 _SCALES: tuple[tuple[float, str], ...] = ((1.0, ""), (1e3, "k"), (1e6, "M"), (1e9, "bn"))

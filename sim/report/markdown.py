@@ -99,6 +99,7 @@ def write_report(
     regret: pd.DataFrame | None = None,
     horizon_days: int | None = None,
     bottleneck: str = "",
+    bottleneck_line: str = "",
 ) -> Path:
     """Write ``out_dir/report.md``: the comparison table and each plot, each with a reading.
 
@@ -110,7 +111,7 @@ def write_report(
     each setup's regret against the oracle. The first line under the title is the answer (see
     :func:`sim.report.headline.headline`): the conductor's paired gain over the reference and
     its break-even monthly platform cost, which needs ``horizon_days`` (without it the headline
-    gives the gain only). Returns the path of the report.
+    gives the gain only), then ``bottleneck_line``. Returns the path of the report.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -122,7 +123,7 @@ def write_report(
         if ctx.reference is not None
         else "There is no reference setup, so no paired differences are shown"
     )
-    answer = headline(ctx, horizon_days)
+    answer = headline(ctx, horizon_days) + ([bottleneck_line] if bottleneck_line else [])
     lines = [f"# {scenario_name}: comparison of setups", ""]
     if answer:
         lines += [f"**{answer[0]}** {' '.join(answer[1:])}".rstrip(), ""]

@@ -20,6 +20,7 @@ from sim.tables.comparison import (
     ordered_setups,
     row_triple,
 )
+from sim.tables.operations import UTILIZATION
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,35 @@ def _reading_reuse(ctx: ReadingContext) -> str | None:
 def _reading_revenue(ctx: ReadingContext) -> str | None:
     return _lead_sentence(ctx, "revenue", True, "highest total revenue over all channels")
 
+def _reading_time_by_step(ctx: ReadingContext) -> str | None:
+    """Mean lead time and the share of it spent on hand-offs, approvals and revisions."""
+    if not ctx.has("lead_time_mean"):
+        return None
+    parts = [f"{s} {ctx.mean('lead_time_mean', s):.1f} days" for s in ctx.setups]
+    text = "Mean lead time of a finished request: " + ", ".join(parts)
+    if ctx.has("admin_share"):
+        shares = ", ".join(f"{s} {ctx.mean('admin_share', s):.0%}" for s in ctx.setups)
+        text += f"; share spent on hand-offs, approvals and revision rounds: {shares}"
+    return text + "."
+
+
+def _reading_utilization(ctx: ReadingContext) -> str | None:
+    """The busiest resource per setup, over the whole horizon."""
+    names = [m[len(UTILIZATION):] for m in dict.fromkeys(m for m, _ in ctx.rows)
+             if m.startswith(UTILIZATION)]
+    if not names:
+        return None
+    parts = []
+    for s in ctx.setups:
+        busy = {n: ctx.mean(f"{UTILIZATION}{n}", s) for n in names}
+        finite = {n: u for n, u in busy.items() if math.isfinite(u)}
+        if finite:
+            top = max(finite, key=lambda n: finite[n])
+            parts.append(f"{s}: {top} {finite[top]:.0%}")
+    return ("Busiest resource over the horizon (share of its capacity in use): "
+            + "; ".join(parts) + ".") if parts else None
+
+
 READINGS: dict[str, Callable[[ReadingContext], str | None]] = {
     "cumulative_net_contribution": _reading_cumulative,
     "spend_allocation": _reading_spend,
@@ -170,6 +200,8 @@ READINGS: dict[str, Callable[[ReadingContext], str | None]] = {
     "backlog": _reading_backlog,
     "reuse_utilization": _reading_reuse,
     "revenue_by_channel": _reading_revenue,
+    "time_by_step": _reading_time_by_step,
+    "utilization_over_time": _reading_utilization,
 }
 
 

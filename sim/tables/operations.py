@@ -24,8 +24,24 @@ RESOURCE_METRIC_PREFIXES: tuple[str, ...] = (UTILIZATION, WAIT_MEAN)
 
 def resource_names(rec: RunRecords) -> list[str]:
     """Teams, then stages; a stage named like a team is called ``stage:<name>``."""
-    teams = list(rec.team_names)
-    return teams + [f"stage:{s}" if s in teams else s for s in rec.stage_names]
+    return named_resources(rec.team_names, rec.stage_names)
+
+
+def scenario_resources(scenario: Scenario) -> list[str]:
+    """The resource names a run of ``scenario`` reports on (its agencies, then its stages)."""
+    return named_resources([a.name for a in scenario.agencies],
+                           [s.name for s in scenario.approvals.stages])
+
+
+def resource_metrics(scenario: Scenario) -> list[str]:
+    """The per-resource summary columns of ``scenario``'s runs: utilisation, then mean wait."""
+    names = scenario_resources(scenario)
+    return [f"{prefix}{n}" for prefix in RESOURCE_METRIC_PREFIXES for n in names]
+
+
+def named_resources(teams: list[str], stages: list[str]) -> list[str]:
+    """Teams, then stages; a stage named like a team is called ``stage:<name>``."""
+    return list(teams) + [f"stage:{s}" if s in teams else s for s in stages]
 
 
 def steps_table(setup: str, replication: int, rec: RunRecords) -> pd.DataFrame:
@@ -140,3 +156,80 @@ def resource_summary(rec: RunRecords, horizon: float) -> dict[str, float]:
         waits = s.end[here] - s.start[here]
         row[f"{WAIT_MEAN}{name}"] = float(waits.mean()) if len(waits) else math.nan
     return row
+
+
+# -- reading the operations tables of a comparison ----------------------------------------------
+SATURATED = 0.95
+"""Weekly utilisation from which a resource counts as saturated (its queue grows)."""
+SATURATED_WEEKS = 4
+"""Consecutive saturated weeks that make a warning."""
+_KEYS = ["setup", "replication", "request_id"]
+
+
+def time_by_step(steps: pd.DataFrame, requests: pd.DataFrame) -> pd.DataFrame:
+    """Mean days per finished request spent in each step kind, per setup (long table).
+
+    Columns ``setup, step, days``; a setup's days add up to its finished requests' mean lead
+    time, because a finished request's steps tile its lead time.
+    """
+    done = requests.loc[requests["finish"].notna(), _KEYS]
+    finished = steps.merge(done, on=_KEYS, how="inner")
+    days = (finished["end"] - finished["start"]).groupby(
+        [finished["setup"], finished["step"]], observed=False, sort=False).sum()
+    count = done.groupby("setup", sort=False).size()
+    table = (days / count.reindex(days.index.get_level_values(0)).to_numpy()).rename("days")
+    return table.reset_index()
+
+
+def wait_shares(steps: pd.DataFrame) -> pd.DataFrame:
+    """Share of all waiting (for a person or a reviewer) spent at each resource, per setup."""
+    waits = steps[steps["step"].isin([st.STEP_KINDS[k] for k in st.WAIT_KINDS])]
+    total = (waits["end"] - waits["start"]).groupby(
+        [waits["setup"], waits["resource"]], observed=False, sort=False).sum()
+    share = total / total.groupby(level=0, sort=False).transform("sum")
+    return share.fillna(0.0).rename("wait_share").reset_index()
+
+
+def weekly_utilization(resources: pd.DataFrame) -> pd.DataFrame:
+    """Busy share and day-start queue per (setup, resource, week), mean over replications.
+
+    A week's utilisation is its busy person-days over its capacity person-days; weeks are
+    numbered from day 0 (``first_day`` = 7 x week).
+    """
+    week = (resources["day"] // 7).rename("week")
+    keys = [resources["setup"], resources["resource"], week]
+    per_rep = resources.groupby([*keys, resources["replication"]], observed=True, sort=False
+                                ).agg(busy=("busy", "sum"), capacity=("capacity", "sum"),
+                                      queue=("queue", "mean"))
+    per_rep["utilization"] = per_rep["busy"] / per_rep["capacity"]
+    table = per_rep.groupby(level=[0, 1, 2], observed=True, sort=False)[
+        ["utilization", "queue"]].mean().reset_index()
+    table["first_day"] = table["week"] * 7
+    return table
+
+
+def saturated_spells(weekly: pd.DataFrame, threshold: float = SATURATED,
+                     min_weeks: int = SATURATED_WEEKS) -> pd.DataFrame:
+    """Each resource's longest run of weeks at or above ``threshold``, if ``min_weeks`` or more.
+
+    ``weekly`` is :func:`weekly_utilization`. Columns ``setup, resource, weeks, first_day,
+    queue_start, queue_end`` (the mean day-start queue in the spell's first and last week).
+    """
+    rows = []
+    for (setup, resource), part in weekly.groupby(["setup", "resource"], observed=True,
+                                                  sort=False):
+        part = part.sort_values("week")
+        hot = (part["utilization"] >= threshold).to_numpy()
+        best, end, run = 0, 0, 0
+        for i, h in enumerate(hot):
+            run = run + 1 if h else 0
+            if run > best:
+                best, end = run, i
+        if best >= min_weeks:
+            spell = part.iloc[end - best + 1:end + 1]
+            rows.append({"setup": setup, "resource": resource, "weeks": best,
+                         "first_day": int(spell["first_day"].iloc[0]),
+                         "queue_start": float(spell["queue"].iloc[0]),
+                         "queue_end": float(spell["queue"].iloc[-1])})
+    return pd.DataFrame(rows, columns=["setup", "resource", "weeks", "first_day", "queue_start",
+                                       "queue_end"])
