@@ -330,13 +330,9 @@ def figure_builders(
             _usable(daily, DAILY_COLUMNS),
             lambda: plot_revenue_by_channel(daily, setups, colors, currency),
         ),
-        **operations_builders(_or_empty(steps), _or_empty(resources), requests, setups),
+        **operations_builders(steps, resources, requests, setups),
     }
     return {name: build for name, (ok, build) in builders.items() if ok}
-
-
-def _or_empty(table: pd.DataFrame | None) -> pd.DataFrame:
-    return pd.DataFrame() if table is None else table
 
 
 def build_figures(
@@ -392,18 +388,8 @@ def make_plots(
 
 
 __all__ = [
-    "PLOT_NAMES",
-    "backlog_curve",
-    "build_figures",
-    "cumulative_net",
-    "figure_builders",
-    "lead_times",
-    "make_plots",
-    "plot_backlog",
-    "plot_cumulative_net_contribution",
-    "plot_lead_time",
-    "plot_reuse_utilization",
-    "plot_revenue_by_channel",
-    "plot_spend_allocation",
-    "revenue_by_channel",
+    "PLOT_NAMES", "backlog_curve", "build_figures", "cumulative_net", "figure_builders",
+    "lead_times", "make_plots", "plot_backlog", "plot_cumulative_net_contribution",
+    "plot_lead_time", "plot_reuse_utilization", "plot_revenue_by_channel",
+    "plot_spend_allocation", "revenue_by_channel",
 ]

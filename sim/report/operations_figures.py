@@ -79,9 +79,12 @@ def plot_utilization_over_time(resources: pd.DataFrame, setups: Sequence[str]) -
     return fig
 
 
-def operations_builders(steps: pd.DataFrame, resources: pd.DataFrame, requests: pd.DataFrame,
-                        setups: Sequence[str]) -> dict[str, tuple[bool, Callable[[], Figure]]]:
+def operations_builders(steps: pd.DataFrame | None, resources: pd.DataFrame | None,
+                        requests: pd.DataFrame, setups: Sequence[str]
+                        ) -> dict[str, tuple[bool, Callable[[], Figure]]]:
     """The two operations figures, each with whether its tables are there to draw it."""
+    steps = pd.DataFrame() if steps is None else steps
+    resources = pd.DataFrame() if resources is None else resources
     has_steps = _has(steps, STEP_COLUMNS) and _has(requests, ("request_id", "finish"))
     return {
         "time_by_step": (has_steps, lambda: plot_time_by_step(steps, requests, setups)),
