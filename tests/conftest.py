@@ -8,6 +8,7 @@ with ``sim.scenario_from_dict``.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -136,3 +137,22 @@ def ctrl_c_at() -> Callable[[int], Callable[[], None]]:
         return tick
 
     return make
+
+
+NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
+
+
+def report_numbers(folder: Path) -> tuple[list[str], list[str]]:
+    """Every number of ``report.md`` and of ``report.html``'s visible text, in order.
+
+    Figure file names and the HTML's embedded images and styles are left out: they are not
+    figures of the report.
+    """
+    import html as html_lib
+
+    markdown = (folder / "report.md").read_text(encoding="utf-8")
+    markdown = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown)
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    body = page[page.index("<main>"):page.index("</main>")]
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", body))
+    return NUMBER.findall(markdown), NUMBER.findall(text)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import report_numbers
 
 import sim
 from sim import cli
@@ -141,6 +142,10 @@ def test_cli_decompose_writes_table_and_waterfall(tmp_path: Path,
     assert "interaction (residual)" in text
     ranked = pd.read_csv(out / "ranking.csv")
     assert set(ranked["lever"]) == {*LEVER_NAMES, RESIDUAL}
+    markdown, page = report_numbers(out)  # report.md and report.html: the same figures
+    assert len(markdown) > 20 and page == markdown
+    top = ranked[ranked["lever"] != RESIDUAL].iloc[0]["lever"]
+    assert f"carries the most of the gain is {top}" in (out / "report.md").read_text("utf-8")
 
 
 # -- audit fixes: out folder, cache feedback and resume hint, atomic waterfall --------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,9 @@ def register(subparsers: Any) -> None:
 
 def cmd_breakeven(args: argparse.Namespace) -> int:
     """``campaign-sim breakeven``: run, write breakeven.json and breakeven.png, print them."""
-    from sim.cli.commands import check_setups, load
+    from sim.cli.commands import check_setups, command_provenance, load
 
+    started = datetime.now(UTC)
     scenario = load(args.scenario, args.max_memory)
     check_setups(scenario, [args.setup], "--setup")
     check_setups(scenario, [args.reference], "--reference")
@@ -50,12 +52,18 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
         remove_empty(made)
         raise
     from sim.report.breakeven import analyse, reading, write_breakeven
+    from sim.report.command_pages import breakeven_page
+    from sim.report.page import write_pages
 
     result = analyse(comparison.summary, comparison.daily, comparison.requests, args.setup,
                      args.reference, scenario.horizon_days)
     extra = {"scenario": scenario.name, "scenario_file": str(args.scenario),
              "seed": args.seed, "command_line": getattr(args, "command_line", None)}
     paths = write_breakeven(result, out, extra, currency=scenario.currency)
+    prov = command_provenance(args, scenario, [args.setup, args.reference], args.replications,
+                              started)
+    page = breakeven_page(result, scenario.name, scenario.currency, paths[1], prov)
+    paths += list(write_pages(out, page).values())
     for line in reading(result, scenario.currency):
         print(line)
     for path in paths:

@@ -45,10 +45,19 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    """Redraw the plots, comparison.csv and report.md of a saved results folder."""
-    from sim.files import ResultsError
-    from sim.report.folder import redraw
+    """Redraw the plots, comparison.csv, report.md and report.html of a saved results folder.
 
+    A folder of another command (breakeven, sweep, decompose) gets its report.html rebuilt
+    from its report.md.
+    """
+    from sim.files import ResultsError
+    from sim.report.folder import SUMMARY_FILE, redraw
+    from sim.report.page import REPORT_MD, rebuild_html
+
+    folder = Path(args.folder)
+    if not (folder / SUMMARY_FILE).is_file() and (folder / REPORT_MD).is_file():
+        print(rebuild_html(folder))  # a breakeven, sweep or decompose folder: its page only
+        return EXIT_OK
     try:
         made = redraw(args.folder)
     except ResultsError as err:
@@ -116,6 +125,19 @@ def check_setups(scenario: Scenario, setups: Sequence[str], option: str) -> None
             lines.append(f"{option}: setup listed twice (got {name!r})")
     if lines:
         raise BadInput(lines)
+
+
+def command_provenance(args: argparse.Namespace, scenario: Scenario, setups: Sequence[str],
+                       replications: int, started: datetime) -> dict[str, object]:
+    """The provenance record of a command's results folder (see :mod:`sim.report.provenance`)."""
+    from sim.report.folder import reference_for
+    from sim.report.provenance import RunInfo, provenance
+
+    info = RunInfo(setups=list(setups), replications=replications, seed=args.seed,
+                   jobs=getattr(args, "jobs", None) or 1, command_line=args.command_line,
+                   started=started, finished=datetime.now(UTC),
+                   reference=reference_for(setups), scenario_file=str(args.scenario))
+    return provenance(scenario, info)
 
 
 def compare_and_write(args: argparse.Namespace, scenario: Scenario, setups: list[str],

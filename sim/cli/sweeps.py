@@ -12,6 +12,7 @@ import argparse
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -140,6 +141,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.runs.sweep import plan_sweep, run_sweep
     from sim.scenario.edit import parse_grid
 
+    started = datetime.now(UTC)
     scenario = load(args.scenario, args.max_memory)
     check_metric(args.metric, scenario)
     grid = parse_grid(args.grid)
@@ -150,13 +152,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     with _running(args, out, len(plan.runs), backend) as (tick, on_cached):
         table = run_sweep(scenario, grid, setups, args.replications, args.seed, out,
                           backend=backend, on_done=tick, on_cached=on_cached)
-    return _write_sweep(args, scenario, plan, table, out)
+    return _write_sweep(args, scenario, plan, table, out, started)
 
 
 def _write_sweep(args: argparse.Namespace, scenario: Scenario, plan: SweepPlan,
-                 table: pd.DataFrame, out: Path) -> int:
-    """Write the table, provenance and plots, then print where they are."""
+                 table: pd.DataFrame, out: Path, started: datetime) -> int:
+    """Write the table, provenance, plots and report, then print where they are."""
+    from sim.cli.commands import command_provenance
     from sim.files import write_atomic
+    from sim.report.command_pages import sweep_page
+    from sim.report.page import write_pages
     from sim.report.sweep_figures import (
         breakeven_crossings,
         gain_table,
@@ -178,8 +183,11 @@ def _write_sweep(args: argparse.Namespace, scenario: Scenario, plan: SweepPlan,
         gains = gain_table(table, metric, "conductor", "pilot")
         print(f"{metric.replace('_', ' ')}, conductor - pilot, paired (mean and 95% CI):")
         print(gains.to_string(index=False, float_format=_number))
-        _print_crossings(breakeven_crossings(table, metric, "conductor", "pilot"))
-        for path in made.values():
+        crossings = _crossing_lines(breakeven_crossings(table, metric, "conductor", "pilot"))
+        print("\n".join(crossings))
+        prov = command_provenance(args, scenario, plan.setups, plan.replications, started)
+        page = sweep_page(scenario.name, metric, gains, crossings, made, prov)
+        for path in [*made.values(), *write_pages(out, page).values()]:
             print(path)
     print(out / "sweep.csv")
     return 0
@@ -190,14 +198,14 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3f}"
 
 
-def _print_crossings(crossings: pd.DataFrame) -> None:
+def _crossing_lines(crossings: pd.DataFrame) -> list[str]:
     """One line per break-even crossing of the paired gain along a grid dimension."""
     if crossings.empty:
-        print("break-even: the paired gain does not cross zero along any grid dimension")
-    for dim, at, value in zip(crossings["dimension"], crossings["at"], crossings["value"],
-                              strict=True):
-        where = f" (at {at})" if at else ""
-        print(f"break-even: gain = 0 at {dim} = {_number(float(value))}{where}")
+        return ["break-even: the paired gain does not cross zero along any grid dimension"]
+    return [f"break-even: gain = 0 at {dim} = {_number(float(value))}"
+            + (f" (at {at})" if at else "")
+            for dim, at, value in zip(crossings["dimension"], crossings["at"],
+                                      crossings["value"], strict=True)]
 
 
 def check_metric(metric: str, scenario: Scenario) -> None:
@@ -217,10 +225,14 @@ def check_metric(metric: str, scenario: Scenario) -> None:
 
 def cmd_decompose(args: argparse.Namespace) -> int:
     """``campaign-sim decompose``: write decomposition.csv and waterfall.png."""
-    from sim.cli.commands import load
+    from sim.cli.commands import command_provenance, load
     from sim.files import write_atomic
+    from sim.report.command_pages import decompose_page
+    from sim.report.page import write_pages
     from sim.report.waterfall import ranking_text, waterfall
     from sim.runs.decompose import decompose, ranking
+
+    started = datetime.now(UTC)
     scenario = load(args.scenario, args.max_memory)
     check_metric(args.metric, scenario)
     backend = _backend(args, "decompose")
@@ -234,13 +246,17 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     png = waterfall(dec, out / "waterfall.png")
     print(ranking_text(ranked, dec.metric, scenario.currency))
     total = dec.total
-    print(f"total gain (conductor - pilot): {total.mean:,.0f} [{total.ci_low:,.0f}, "
-          f"{total.ci_high:,.0f}] over {dec.replications} replications; "
-          f"{int(ranked['distinct_from_next'].sum())} of {len(ranked) - 1} adjacent ranks "
-          "distinguishable")
-    print(out / "decomposition.csv")
-    print(out / "ranking.csv")
-    print(png)
+    total_text = (f"Total gain (conductor - pilot): {total.mean:,.0f} [{total.ci_low:,.0f}, "
+                  f"{total.ci_high:,.0f}] over {dec.replications} replications; "
+                  f"{int(ranked['distinct_from_next'].sum())} of {len(ranked) - 1} adjacent "
+                  "ranks distinguishable.")
+    print(total_text[0].lower() + total_text[1:-1])
+    prov = command_provenance(args, scenario, ["pilot", "conductor"], dec.replications, started)
+    page = decompose_page(scenario.name, dec.metric, ranked, total_text, png,
+                          scenario.currency, prov)
+    for path in [out / "decomposition.csv", out / "ranking.csv", png,
+                 *write_pages(out, page).values()]:
+        print(path)
     return 0
 
 

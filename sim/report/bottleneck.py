@@ -116,14 +116,14 @@ def bottleneck_section(summary: pd.DataFrame, setups: Sequence[str],
     table = bottleneck_table(summary, setups, steps)
     if table.empty:
         return ""
-    head = "| resource | " + " | ".join(f"{s} busy | {s} wait (days) | {s} share of waiting"
-                                        for s in setups)
-    lines = ["## Where the time goes", "", head + " |",
-             "| --- |" + " ---: | ---: | ---: |" * len(setups)]
+    lines = ["## Where the time goes", "",
+             "| resource | setup | busy share | mean wait (days) | share of waiting |",
+             "| --- | --- | ---: | ---: | ---: |"]
     for name, group in table.groupby("resource", sort=False):
-        cells = [f"{u:.2f} | {w:.2f} | {_share(float(x))}" for u, w, x in
-                 zip(group["utilization"], group["wait_mean"], group["wait_share"], strict=True)]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        for i, r in enumerate(group.to_dict("records")):
+            label = str(name) if i == 0 else ""
+            lines.append(f"| {label} | {r['setup']!s} | {r['utilization']:.2f} "
+                         f"| {r['wait_mean']:.2f} | {_share(float(r['wait_share']))} |")
     lines += ["", "Bottleneck per setup (the busiest resource): "
               + " ".join(bottleneck_sentences(table))]
     warnings = saturation_warnings(resources)

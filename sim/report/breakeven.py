@@ -85,6 +85,40 @@ def reading(result: Breakeven, currency: str = "EUR") -> list[str]:
     return lines
 
 
+def payback_sentence(result: Breakeven) -> str:
+    """The payback day and the platform's ROI as one sentence of the report's answer."""
+    reps = len(result.payback_days)
+    if result.never == reps:
+        text = f"At the scenario's platform cost it never pays back (0 of {reps} replications)"
+    elif result.never == 0 and max(result.payback_days) == 0:
+        text = "It pays back from the first day in every replication"
+    else:
+        pay = result.payback
+        never = f"; {result.never} of {reps} replications never do" if result.never else ""
+        text = (f"It pays back from day {pay.mean:.0f} [{pay.ci_low:.0f}, {pay.ci_high:.0f}]"
+                f"{never}")
+    roi = result.roi
+    if not math.isnan(roi.mean):
+        text += (f", with a platform ROI of {roi.mean:.2f} [{roi.ci_low:.2f}, {roi.ci_high:.2f}] "
+                 "(net gain per unit of platform cost)")
+    return text + "."
+
+
+def answer_payback(summary: pd.DataFrame, daily: pd.DataFrame, requests: pd.DataFrame,
+                   setup: str, reference: str) -> str:
+    """:func:`payback_sentence` of ``setup`` against ``reference``, '' when it does not apply.
+
+    It applies when both setups were run and ``setup`` pays a platform cost.
+    """
+    setups = set(summary["setup"])
+    if {setup, reference} - setups or "platform_cost" not in summary.columns or daily.empty:
+        return ""
+    if not (summary.loc[summary["setup"] == setup, "platform_cost"] > 0).all():
+        return ""
+    horizon = int(daily["day"].max()) + 1
+    return payback_sentence(analyse(summary, daily, requests, setup, reference, horizon))
+
+
 def write_breakeven(result: Breakeven, out: Path, extra: dict[str, object],
                     currency: str = "EUR") -> list[Path]:
     """Write ``breakeven.json`` and ``breakeven.png`` into ``out``, each atomically."""
@@ -97,4 +131,5 @@ def write_breakeven(result: Breakeven, out: Path, extra: dict[str, object],
     return [json_path, png]
 
 
-__all__ = ["analyse", "plot_breakeven", "reading", "write_breakeven"]
+__all__ = ["analyse", "answer_payback", "payback_sentence", "plot_breakeven", "reading",
+           "write_breakeven"]

@@ -41,9 +41,11 @@ from sim.files import (
     writing_to,
 )
 from sim.report.bottleneck import bottleneck_headline, bottleneck_section
+from sim.report.breakeven import answer_payback
 from sim.report.figures import DAILY_COLUMNS, REQUEST_COLUMNS, SUMMARY_COLUMNS, make_plots
-from sim.report.headline import YARDSTICKS
+from sim.report.headline import CONDUCTOR, YARDSTICKS
 from sim.report.markdown import write_report
+from sim.report.page import REPORT_HTML, REPORT_MD
 from sim.report.provenance import RunInfo, provenance
 from sim.runs.experiment import Comparison
 from sim.scenario.schema import Scenario
@@ -62,7 +64,7 @@ DAILY_FILE = "daily.parquet"
 REQUESTS_FILE = "requests.parquet"
 STEPS_FILE = "steps.parquet"
 RESOURCES_FILE = "resources.parquet"
-REPORT_FILE = "report.md"
+REPORT_FILE = REPORT_MD
 DATA_FILES = (SUMMARY_FILE, DAILY_FILE, REQUESTS_FILE)
 
 
@@ -121,11 +123,13 @@ def render(
     seed: int,
     steps: pd.DataFrame | None = None,
     resources: pd.DataFrame | None = None,
+    provenance: dict[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Path]]:
     """Write ``comparison.csv``, the plots and ``report.md`` into ``folder``.
 
     Return the comparison table and the paths written, by name (``comparison``, ``report`` and
-    one per plot). ``steps`` and ``resources`` add the operations figures and warnings.
+    one per plot). ``steps`` and ``resources`` add the operations figures and warnings;
+    ``provenance`` ends the report. ``report.html`` is written beside ``report.md``.
     """
     table = comparison_table(summary, reference=reference)
     comparison_path = folder / COMPARISON_FILE
@@ -139,9 +143,12 @@ def render(
         regret=regret_table(summary),
         horizon_days=int(daily["day"].max()) + 1 if len(daily) else None,  # days run
         bottleneck=bottleneck_section(summary, setups, steps, resources),
-        bottleneck_line=bottleneck_headline(summary, [s for s in setups if s not in YARDSTICKS]),
+        answer_lines=[answer_payback(summary, daily, requests, CONDUCTOR, reference),
+                      bottleneck_headline(summary, [s for s in setups if s not in YARDSTICKS])],
+        provenance=provenance,
     )
-    return table, {"comparison": comparison_path, "report": Path(report), **plots}
+    return table, {"comparison": comparison_path, "report": Path(report),
+                   "report_html": Path(report).with_name(REPORT_HTML), **plots}
 
 
 def fill_folder(
@@ -151,6 +158,7 @@ def fill_folder(
     write_scenario(scenario, folder)
     summary = ordered_summary(comparison.summary, info.setups)
     write_summary(summary, folder / SUMMARY_FILE)
+    prov = provenance(scenario, info)
     comparison.daily.to_parquet(folder / DAILY_FILE, index=False)
     comparison.requests.to_parquet(folder / REQUESTS_FILE, index=False)
     comparison.steps.to_parquet(folder / STEPS_FILE, index=False)
@@ -167,8 +175,9 @@ def fill_folder(
         seed=info.seed,
         steps=comparison.steps,
         resources=comparison.resources,
+        provenance=prov,
     )
-    write_json(provenance(scenario, info), folder / PROVENANCE_FILE)
+    write_json(prov, folder / PROVENANCE_FILE)
     return table
 
 
@@ -188,6 +197,7 @@ class SavedResults:
     seed: int
     steps: pd.DataFrame
     resources: pd.DataFrame
+    provenance: dict[str, Any]
 
 
 def _read_mapping(path: Path, parse: Callable[[str], Any],
@@ -252,6 +262,7 @@ def load_results(folder: Path) -> SavedResults:
         seed=seed if isinstance(seed, int) else 0,
         steps=steps,
         resources=resources,
+        provenance=prov,
     )
 
 
@@ -287,6 +298,7 @@ def redraw(folder: Path) -> dict[str, Path]:
             seed=saved.seed,
             steps=saved.steps,
             resources=saved.resources,
+            provenance=saved.provenance,
         )
         with writing_to(saved.folder, advice=""):
             return {key: _move_out(path, work, saved.folder) for key, path in made.items()}

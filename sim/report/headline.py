@@ -14,6 +14,7 @@ is exact when the platform cost is the same in every replication (it is: a fixed
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -149,16 +150,21 @@ def _no_pair(ctx: ReadingContext) -> list[str]:
             "there is no reference setup (pilot) to pair it with."]
 
 
-def headline(ctx: ReadingContext, horizon_days: int | None) -> list[str]:
-    """The answer sentences: gain over the reference, break-even, then yardsticks ([] if none)."""
+def headline(ctx: ReadingContext, horizon_days: int | None,
+             extra: Sequence[str] = ()) -> list[str]:
+    """The answer sentences ([] if none): gain, break-even, ``extra``, then the yardsticks.
+
+    ``extra`` holds the sentences computed from other tables (payback, bottleneck).
+    """
     pair = headline_pair(ctx)
     if pair is None:
-        return _no_pair(ctx)
+        return _no_pair(ctx) + [line for line in extra if line]
     setup, _ = pair
     lines = [gain_sentence(ctx, setup, horizon_days)]
     breakeven = breakeven_sentence(ctx, setup, horizon_days)
     if breakeven is not None:
         lines.append(breakeven)
+    lines += [line for line in extra if line]
     yardsticks = yardstick_sentence(ctx, setup)
     if yardsticks is not None:
         lines.append(yardsticks)

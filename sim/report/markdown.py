@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from sim.report.headline import headline
 from sim.report.labels import PLOT_TITLES, metric_label, number_format, unit_label
+from sim.report.page import provenance_markdown, write_pages
 from sim.report.prose import READINGS, read_table, reading_context
 from sim.tables.comparison import ORACLE, excludes_zero, main_metrics, row_triple
 
@@ -99,7 +101,8 @@ def write_report(
     regret: pd.DataFrame | None = None,
     horizon_days: int | None = None,
     bottleneck: str = "",
-    bottleneck_line: str = "",
+    answer_lines: Sequence[str] = (),
+    provenance: dict[str, Any] | None = None,
 ) -> Path:
     """Write ``out_dir/report.md``: the comparison table and each plot, each with a reading.
 
@@ -111,7 +114,9 @@ def write_report(
     each setup's regret against the oracle. The first line under the title is the answer (see
     :func:`sim.report.headline.headline`): the conductor's paired gain over the reference and
     its break-even monthly platform cost, which needs ``horizon_days`` (without it the headline
-    gives the gain only), then ``bottleneck_line``. Returns the path of the report.
+    gives the gain only), then the ``answer_lines`` (payback, bottleneck). ``provenance``
+    (the folder's ``provenance.json``) ends the report. ``report.html`` is written beside it,
+    from the same text (see :mod:`sim.report.page`). Returns the path of the Markdown report.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -123,7 +128,7 @@ def write_report(
         if ctx.reference is not None
         else "There is no reference setup, so no paired differences are shown"
     )
-    answer = headline(ctx, horizon_days) + ([bottleneck_line] if bottleneck_line else [])
+    answer = headline(ctx, horizon_days, answer_lines)
     lines = [f"# {scenario_name}: comparison of setups", ""]
     if answer:
         lines += [f"**{answer[0]}** {' '.join(answer[1:])}".rstrip(), ""]
@@ -160,9 +165,9 @@ def write_report(
             f"*Reading:* {reading}",
             "",
         ]
-    report = out_dir / "report.md"
-    report.write_text("\n".join(lines), encoding="utf-8")
-    return report
+    if provenance:
+        lines += [provenance_markdown(provenance)]
+    return write_pages(out_dir, "\n".join(lines))["report"]
 
 
 __all__ = ["markdown_table", "write_report"]

@@ -82,13 +82,9 @@ def _bar(ax: Any, x: int, bottom: float, est: Estimate, color: str, metric: str)
                 ha="center", fontsize=7)
 
 
-def ranking_text(table: pd.DataFrame, metric: str, currency: str | None = None) -> str:
-    """The ranking of :func:`sim.runs.decompose.ranking` as a plain-text table for a terminal.
-
-    One row per lever and for the interaction residual, in rank order and in the same format:
-    contribution [95% CI] with ``*`` when the CI excludes zero, then the paired difference with
-    the next row [95% CI] and whether the two are distinguishable.
-    """
+def ranking_rows(table: pd.DataFrame, metric: str, currency: str | None = None
+                 ) -> list[tuple[str, str, str, str, str]]:
+    """The ranking as rows of text, header first: rank, lever, contribution, vs next, order."""
     values = [*table["mean"], *table["ci_low"], *table["ci_high"]]
     fmt = number_format(metric, [v for v in values if np.isfinite(v)], compact=True)
     unit = unit_label(metric, fmt, currency)
@@ -103,10 +99,25 @@ def ranking_text(table: pd.DataFrame, metric: str, currency: str | None = None) 
                  ) if has_next else ""
         cell = fmt.cell(r["mean"], r["ci_low"], r["ci_high"], signed=True) + star
         rows.append((str(r["rank"]), str(r["lever"]), cell, nxt, order))
+    return rows
+
+
+def ranking_title(metric: str) -> str:
+    """What the ranking shows, in one line."""
+    return (f"{metric_label(metric)}: switch-off contributions ranked; * = 95% CI excludes 0; "
+            "vs next: paired difference with the next rank")
+
+
+def ranking_text(table: pd.DataFrame, metric: str, currency: str | None = None) -> str:
+    """The ranking of :func:`sim.runs.decompose.ranking` as a plain-text table for a terminal.
+
+    One row per lever and for the interaction residual, in rank order and in the same format:
+    contribution [95% CI] with ``*`` when the CI excludes zero, then the paired difference with
+    the next row [95% CI] and whether the two are distinguishable.
+    """
+    rows = ranking_rows(table, metric, currency)
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) if i < 4 else c
                        for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
              for row in rows]
-    title = (f"{metric_label(metric)}: switch-off contributions ranked; * = 95% CI excludes 0; "
-             "vs next: paired difference with the next rank")
-    return "\n".join([title, *lines])
+    return "\n".join([ranking_title(metric), *lines])
