@@ -97,16 +97,19 @@ def tornado(table: pd.DataFrame, base: float, path: Path, metric: str, setup: st
     ax.set_yticks(y, [f"{p}\n({_short(lo)} .. {_short(hi)})"
                       for p, lo, hi in zip(rows["parameter"], rows["low"], rows["high"],
                                            strict=True)], fontsize="small")
-    ax.set_xlabel(gain_label(metric, setup, reference, currency))
+    ax.set_xlabel(gain_label(metric, setup, reference, currency)
+                  + "\nerror bars: 95% CI over replications")
     _value_axis(ax, metric)
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
     ax.set_title("One at a time: the gain with each uncertain value at its 5% and 95% quantile")
     return save_figure(fig, path, dpi=110)
 
 
 def _short(value: float) -> str:
-    """A parameter value for a label: integers plain, others with 3 significant digits."""
-    return f"{int(value)}" if float(value).is_integer() else f"{value:.3g}"
+    """A parameter value for a label: whole or large numbers with separators, others 3 digits."""
+    if float(value).is_integer() or abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
 
 
 def morris_plot(table: pd.DataFrame, path: Path, metric: str, currency: str | None = None
@@ -142,8 +145,8 @@ def sobol_bars(table: pd.DataFrame, path: Path) -> Path:
                     capsize=3, linewidth=0.8)
     ax.axvline(0.0, color="black", linewidth=0.8)
     ax.set_yticks(y, list(rows["parameter"]), fontsize="small")
-    ax.set_xlabel("share of the gain's variance")
-    ax.legend(fontsize="small", loc="lower right")
+    ax.set_xlabel("share of the gain's variance (error bars: 95% bootstrap CI)")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     ax.set_title("Sobol' indices: alone (S1) and with interactions (ST)")
     return save_figure(fig, path, dpi=110)
 

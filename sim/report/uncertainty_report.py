@@ -35,14 +35,14 @@ def _csv(table: pd.DataFrame, path: Path) -> Path:
 
 def _money(metric: str, value: float, currency: str | None, signed: bool = True) -> str:
     """One value of the metric with its unit: ``+4.04 M EUR``."""
-    fmt = number_format(metric, [value], compact=True)
+    fmt = number_format(metric, [value], compact=True, limit=1000)
     unit = unit_label(metric, fmt, currency)
     return f"{fmt.number(value, signed)} {unit}".strip()
 
 
 def _range(metric: str, low: float, high: float, currency: str | None) -> str:
     """``[low, high] unit`` in one format."""
-    fmt = number_format(metric, [low, high], compact=True)
+    fmt = number_format(metric, [low, high], compact=True, limit=1000)
     unit = unit_label(metric, fmt, currency)
     return f"[{fmt.number(low, True)}, {fmt.number(high, True)}] {unit}".strip()
 
@@ -56,7 +56,8 @@ def uncertainty_lines(summary: Mapping[str, Any], currency: str | None) -> list[
     """The answer in a few plain lines (terminal and report)."""
     m, s = summary["metric"], summary
     what = f"{metric_label(m)} gain, {s['setup']} - {s['reference']}"
-    lines = [f"{what} over {s['samples']} parameter sets x {s['replications']} replications: "
+    reps = f"{s['replications']} replication{'' if s['replications'] == 1 else 's'}"
+    lines = [f"{what} over {s['samples']} parameter sets x {reps}: "
              f"mean {_money(m, s['mean'], currency)}, median {_money(m, s['p50'], currency)}, "
              f"90% interval {_range(m, s['interval90_low'], s['interval90_high'], currency)}",
              "P(gain > 0) = "

@@ -16,6 +16,7 @@ from sim.scenario.checks import CrossReferenceError
 from sim.scenario.problems import Problem, ScenarioError
 from sim.scenario.ranges import RANGE_KINDS
 from sim.scenario.schema import Scenario
+from sim.scenario.uncertain import uncertain_problems
 
 _BRANCH_NAMES = {"str", "SetupSpec", "lognormal", "exponential", "gamma", "deterministic"}
 
@@ -73,9 +74,7 @@ def scenario_from_dict(data: Any, file: str | None = None) -> Scenario:
     except ValidationError as err:
         raise ScenarioError(_problems(err, file)) from None
     if scenario.uncertain:
-        from sim.scenario.uncertain import uncertain_problems  # it validates through this module
-
-        problems = uncertain_problems(scenario, file)
+        problems = uncertain_problems(scenario, scenario_from_dict, file)
         if problems:
             raise ScenarioError(problems)
     return scenario

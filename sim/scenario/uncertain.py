@@ -14,12 +14,15 @@ scenario without it, with the sampled values set.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
-from sim.scenario.edit import set_path
-from sim.scenario.load import scenario_from_dict
+from sim.scenario.paths import set_path, value_at
 from sim.scenario.problems import Problem, ScenarioError
 from sim.scenario.schema import Scenario
+
+Validate = Callable[[dict[str, Any]], Scenario]
+"""Plain data to a validated scenario, raising :class:`ScenarioError` (the loader's)."""
 
 SECTION = "uncertain"
 
@@ -27,13 +30,6 @@ SECTION = "uncertain"
 def without_uncertain(scenario: Scenario) -> Scenario:
     """The scenario with an empty ``uncertain:`` section (what a sampled run starts from)."""
     return scenario.model_copy(update={SECTION: {}}) if scenario.uncertain else scenario
-
-
-def value_at(data: Any, path: str) -> Any:
-    """The value at a dotted path of plain scenario data (the path must exist)."""
-    for part in path.split("."):
-        data = data[int(part)] if isinstance(data, list) else data[part]
-    return data
 
 
 def is_number(value: Any) -> bool:
@@ -47,8 +43,13 @@ def integer_paths(scenario: Scenario) -> set[str]:
     return {path for path in scenario.uncertain if isinstance(value_at(data, path), int)}
 
 
-def uncertain_problems(scenario: Scenario, file: str | None = None) -> list[Problem]:
-    """One problem per unusable entry of ``scenario.uncertain`` (empty when all are usable)."""
+def uncertain_problems(scenario: Scenario, validate: Validate, file: str | None = None
+                       ) -> list[Problem]:
+    """One problem per unusable entry of ``scenario.uncertain`` (empty when all are usable).
+
+    ``validate`` checks a scenario with one bound set (the loader passes its own function, which
+    keeps this module free of an import of the loader).
+    """
     base = without_uncertain(scenario).to_dict()
     problems: list[Problem] = []
     for path, rng in scenario.uncertain.items():
@@ -66,7 +67,7 @@ def uncertain_problems(scenario: Scenario, file: str | None = None) -> list[Prob
             continue
         integer = isinstance(value, int)
         for name, bound in (("low", rng.low), ("high", rng.high)):
-            problem = _bound_problem(base, path, name, bound, integer)
+            problem = _bound_problem(base, path, name, bound, integer, validate)
             if problem is not None:
                 problem.file = file
                 problems.append(problem)
@@ -74,7 +75,7 @@ def uncertain_problems(scenario: Scenario, file: str | None = None) -> list[Prob
 
 
 def _bound_problem(base: dict[str, Any], path: str, name: str, bound: float,
-                   integer: bool) -> Problem | None:
+                   integer: bool, validate: Validate) -> Problem | None:
     """Why ``path`` cannot take ``bound``, as one problem, or None if it can."""
     where = f"{SECTION}.{path}.{name}"
     if integer and bound != int(bound):
@@ -84,7 +85,7 @@ def _bound_problem(base: dict[str, Any], path: str, name: str, bound: float,
     data = copy.deepcopy(base)
     set_path(data, path, bound)
     try:
-        scenario_from_dict(data)
+        validate(data)
     except ScenarioError as err:
         own = [p for p in err.problems if p.path == path] or err.problems
         return Problem(where, f"outside the values the key accepts: {own[0].path}: "
@@ -92,4 +93,4 @@ def _bound_problem(base: dict[str, Any], path: str, name: str, bound: float,
     return None
 
 
-__all__ = ["integer_paths", "is_number", "uncertain_problems", "value_at", "without_uncertain"]
+__all__ = ["integer_paths", "is_number", "uncertain_problems", "without_uncertain"]
