@@ -89,16 +89,8 @@ def plan_cells(scenario: Scenario, cells: Sequence[Mapping[str, Any]],
     if replications < 1 or seed < 0:
         raise GridError([Problem("replications/seed", "replications >= 1 and seed >= 0",
                                  (replications, seed))])
-    found: list[Problem] = []
     names = list(setups) if setups is not None else scenario.setup_names
-    levers: dict[str, Levers] = {}
-    for name in dict.fromkeys(names):
-        try:
-            levers[name] = scenario.levers(name)
-        except ScenarioError as err:
-            found += err.problems
-    if len(set(names)) != len(names) or not names:
-        found.append(Problem("setups", "give at least one setup, each once", names))
+    levers, found = _setup_levers(scenario, names)
     found += problems
     if found:
         raise ScenarioError(_unique(found))
@@ -117,6 +109,21 @@ def plan_cells(scenario: Scenario, cells: Sequence[Mapping[str, Any]],
         grid = {path: list(dict.fromkeys(c[path] for c in cells)) for path in cells[0]} \
             if cells else {}
     return SweepPlan(grid, [dict(c) for c in cells], scenarios, names, replications, seed, runs)
+
+
+def _setup_levers(scenario: Scenario, names: list[str]
+                  ) -> tuple[dict[str, Levers], list[Problem]]:
+    """The levers of each named setup, and one problem per unknown or repeated setup."""
+    found: list[Problem] = []
+    levers: dict[str, Levers] = {}
+    for name in dict.fromkeys(names):
+        try:
+            levers[name] = scenario.levers(name)
+        except ScenarioError as err:
+            found += err.problems
+    if len(set(names)) != len(names) or not names:
+        found.append(Problem("setups", "give at least one setup, each once", names))
+    return levers, found
 
 
 def _in_cell(problem: Problem, cell: Mapping[str, Any], what: str = "grid cell") -> Problem:
