@@ -129,6 +129,8 @@ class Allow:
 
 
 LABEL = "a label: renaming it must be followed in every reference and changes no number"
+UNCERTAIN = ("a range for `uncertainty` and `sensitivity`, which set the drawn value at its "
+             "path; run and compare ignore it (tests/test_uncertainty.py)")
 UP, DOWN = Scale(1.3), Scale(0.7)
 LEARNER_ON_SILOED_DATA = {"name": "siloed_learner", "base": "conductor",
                           "levers": {"data": "siloed"}}
@@ -235,6 +237,8 @@ TABLE: dict[str, Perturb | Allow] = {
     "allocator.data.unified.interval_days": Perturb({"allocator.data.unified.interval_days": 3}),
     "allocator.data.unified.delay_days": Perturb({"allocator.data.unified.delay_days": 3}),
     "setups": Allow("chooses the setups a comparison runs; this test runs setups by name"),
+    **{f"uncertain.*.{key}": Allow(UNCERTAIN) for key in
+       ("dist", "low", "high", "mode", "mean", "sd", "cv", "a", "b")},
 }
 
 

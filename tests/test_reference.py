@@ -30,8 +30,8 @@ def test_reference_names_every_key_of_the_baseline() -> None:
     data = sim.load_scenario("scenarios/baseline.yaml").to_dict()
     data.pop("setups")
     for key in set(keys(data)):
-        if key.startswith("demand.channel_mix."):
-            continue  # keys of this mapping are channel names
+        if key.startswith(("demand.channel_mix.", "uncertain.")):
+            continue  # keys of these mappings are channel names and scenario paths
         if ".dist" in key or key.rsplit(".", 1)[-1] in {"mean", "cv", "value"}:
             continue  # distribution keys are documented in their own table
         assert f"`{key}`" in text, key

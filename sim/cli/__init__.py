@@ -1,6 +1,7 @@
 """campaign-sim: validate, run, compare, plot, schema, sweep, decompose, breakeven, bench.
 
-The command line and its ``main``.
+The command line and its ``main``; with ``uncertainty`` and ``sensitivity``
+(:mod:`sim.cli.uncertainty`), whose names do not fit on the first line.
 
 Exit codes: 0 success, 2 bad input (one line per problem on stderr, nothing written), 1 internal
 error (one line plus a hint to re-run with ``--debug`` for the traceback), 130 interrupted by
@@ -19,7 +20,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.cli import breakeven, commands, sweeps
+from sim.cli import breakeven, commands, sweeps, uncertainty
 from sim.cli.interrupts import Terminated, signals_raise, stop_workers
 from sim.cli.options import (
     EXIT_BAD_INPUT,
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sweeps.register(sub)  # sweep, decompose, bench
     breakeven.register(sub)
+    uncertainty.register(sub)  # uncertainty, sensitivity
     for choice in sub.choices.values():
         add_debug(choice, top=False)
     return parser

@@ -99,11 +99,15 @@ def add_memory_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_run_options(parser: argparse.ArgumentParser, replications: int = DEFAULT_REPLICATIONS,
-                    what: str = "per setup") -> None:
-    """``--replications``, ``--seed``, ``--jobs``, ``--out``, ``--quiet`` and ``--max-memory``."""
+def add_run_options(parser: argparse.ArgumentParser,
+                    replications: int | None = DEFAULT_REPLICATIONS, what: str = "per setup",
+                    default_text: str | None = None) -> None:
+    """``--replications``, ``--seed``, ``--jobs``, ``--out``, ``--quiet`` and ``--max-memory``.
+
+    ``default_text`` replaces the default in the help (for a default that depends on others).
+    """
     parser.add_argument("--replications", type=positive_int, default=replications, metavar="N",
-                        help=f"replications {what} (default {replications})")
+                        help=f"replications {what} (default {default_text or replications})")
     parser.add_argument("--seed", type=non_negative_int, default=0, metavar="S",
                         help="master seed (default 0)")
     parser.add_argument("--jobs", type=positive_int, default=None, metavar="K",

@@ -60,19 +60,7 @@ class SweepPlan:
 def plan_sweep(scenario: Scenario, grid: Grid, setups: Sequence[str] | None = None,
                replications: int = 10, seed: int = 0) -> SweepPlan:
     """Validate every cell and setup before anything runs; raise one problem per mistake."""
-    if replications < 1 or seed < 0:
-        raise GridError([Problem("replications/seed", "replications >= 1 and seed >= 0",
-                                 (replications, seed))])
-    names = list(setups) if setups is not None else scenario.setup_names
     problems: list[Problem] = []
-    levers: dict[str, Levers] = {}
-    for name in dict.fromkeys(names):
-        try:
-            levers[name] = scenario.levers(name)
-        except ScenarioError as err:
-            problems += err.problems
-    if len(set(names)) != len(names) or not names:
-        problems.append(Problem("setups", "give at least one setup, each once", names))
     for path, values in grid.items():  # the path once, then each value alone: one line each
         try:
             set_path(scenario.to_dict(), path, values[0])
@@ -84,27 +72,64 @@ def plan_sweep(scenario: Scenario, grid: Grid, setups: Sequence[str] | None = No
                 apply(scenario, {path: value})
             except ScenarioError as err:
                 problems += [_in_cell(p, {path: value}) for p in err.problems]
-    if problems:
-        raise ScenarioError(_unique(problems))
-    cells = grid_cells(grid)
+    return plan_cells(scenario, grid_cells(grid), setups, replications, seed, grid=grid,
+                      problems=problems)
+
+
+def plan_cells(scenario: Scenario, cells: Sequence[Mapping[str, Any]],
+               setups: Sequence[str] | None = None, replications: int = 10, seed: int = 0, *,
+               grid: Grid | None = None, problems: Sequence[Problem] = (),
+               what: str = "grid cell") -> SweepPlan:
+    """A plan over given cells (dotted path -> value each): every setup x replication of each.
+
+    Raises :class:`ScenarioError` with ``problems`` found earlier and one problem per bad
+    setup or cell (``what`` names a cell in the message). ``grid`` defaults to the values each
+    path takes in the cells.
+    """
+    if replications < 1 or seed < 0:
+        raise GridError([Problem("replications/seed", "replications >= 1 and seed >= 0",
+                                 (replications, seed))])
+    names = list(setups) if setups is not None else scenario.setup_names
+    levers, found = _setup_levers(scenario, names)
+    found += problems
+    if found:
+        raise ScenarioError(_unique(found))
     scenarios = []
     for cell in cells:
         try:
             scenarios.append(apply(scenario, cell))
         except ScenarioError as err:
-            problems += [_in_cell(p, cell) for p in err.problems]
-    if problems:
-        raise ScenarioError(_unique(problems))
+            found += [_in_cell(p, cell, what) for p in err.problems]
+    if found:
+        raise ScenarioError(_unique(found))
     prints = [scenario_fingerprint(s) for s in scenarios]
     runs = [(i, RunSpec(run_key(prints[i], levers[name], seed, r), name, levers[name], r, seed))
             for i in range(len(scenarios)) for name in names for r in range(replications)]
-    return SweepPlan(grid, cells, scenarios, names, replications, seed, runs)
+    if grid is None:
+        grid = {path: list(dict.fromkeys(c[path] for c in cells)) for path in cells[0]} \
+            if cells else {}
+    return SweepPlan(grid, [dict(c) for c in cells], scenarios, names, replications, seed, runs)
 
 
-def _in_cell(problem: Problem, cell: Mapping[str, Any]) -> Problem:
+def _setup_levers(scenario: Scenario, names: list[str]
+                  ) -> tuple[dict[str, Levers], list[Problem]]:
+    """The levers of each named setup, and one problem per unknown or repeated setup."""
+    found: list[Problem] = []
+    levers: dict[str, Levers] = {}
+    for name in dict.fromkeys(names):
+        try:
+            levers[name] = scenario.levers(name)
+        except ScenarioError as err:
+            found += err.problems
+    if len(set(names)) != len(names) or not names:
+        found.append(Problem("setups", "give at least one setup, each once", names))
+    return levers, found
+
+
+def _in_cell(problem: Problem, cell: Mapping[str, Any], what: str = "grid cell") -> Problem:
     """The same problem, saying which grid cell it comes from."""
     where = ", ".join(f"{k}={v}" for k, v in cell.items())
-    return Problem(problem.path, f"{problem.rule} [grid cell {where}]", problem.value, problem.file)
+    return Problem(problem.path, f"{problem.rule} [{what} {where}]", problem.value, problem.file)
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
@@ -148,6 +173,16 @@ def run_sweep(scenario: Scenario, grid: Grid, setups: Sequence[str] | None = Non
     local cluster of ``workers``), ``serial``, or a backend object (left open for the caller).
     """
     plan = plan_sweep(scenario, grid, setups, replications, seed)
+    return run_plan(plan, out, backend=backend, jobs=jobs, scheduler=scheduler, workers=workers,
+                    on_done=on_done, on_cached=on_cached)
+
+
+def run_plan(plan: SweepPlan, out: str | Path | RunStore | None = None, *,
+             backend: str | Backend = "processes", jobs: int | None = None,
+             scheduler: str | None = None, workers: int | None = None,
+             on_done: Callable[[], None] | None = None,
+             on_cached: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """Run a planned sweep (see :func:`run_sweep` for the arguments) and return its table."""
     store = out if isinstance(out, RunStore) else RunStore(
         None if out is None else Path(out) / "cells")
     tasks = [SweepRun(plan.scenarios[cell], spec) for cell, spec in plan.runs]
@@ -178,4 +213,5 @@ def grid_columns(table: pd.DataFrame) -> list[str]:
     return cols[: cols.index("scenario")] if "scenario" in cols else []
 
 
-__all__ = ["SweepPlan", "SweepRun", "grid_columns", "plan_sweep", "run_sweep", "summary_row"]
+__all__ = ["SweepPlan", "SweepRun", "grid_columns", "plan_cells", "plan_sweep", "run_plan",
+           "run_sweep", "summary_row"]

@@ -14,10 +14,13 @@ from typing import Any
 import yaml
 
 from sim.scenario.load import scenario_from_dict
+from sim.scenario.paths import set_path
 from sim.scenario.problems import Problem, ScenarioError
 from sim.scenario.schema import Scenario
 
 Grid = dict[str, list[Any]]
+
+__all__ = ["Grid", "GridError", "apply", "grid_cells", "parse_grid", "set_path"]
 
 
 class GridError(ScenarioError):
@@ -81,38 +84,6 @@ def _parse_scalar(text: str, path: str, problems: list[Problem]) -> Any:
         if type(number) in (int, float):
             return number
     return value
-
-
-def set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``value`` at dotted ``path`` inside nested dicts and lists (list indices as integers).
-
-    Only existing keys and indices can be set; anything else raises :class:`ScenarioError` naming
-    the path.
-    """
-    parts = path.split(".")
-    node: Any = data
-    for depth, part in enumerate(parts):
-        where = ".".join(parts[: depth + 1])
-        if isinstance(node, dict):
-            if part not in node:
-                known = ", ".join(sorted(map(str, node)))
-                raise ScenarioError([Problem(path, f"unknown key {part!r} (known: {known})")])
-            key: Any = part
-        elif isinstance(node, list):
-            if not part.lstrip("-").isdigit():
-                raise ScenarioError([Problem(path, f"{where}: expects a list index, not {part!r}")])
-            key = int(part)
-            if not 0 <= key < len(node):
-                raise ScenarioError([Problem(
-                    path, f"index {key} out of range (0..{len(node) - 1})"
-                    if node else f"index {key} out of range (the list is empty)")])
-        else:
-            parent = ".".join(parts[:depth])
-            raise ScenarioError([Problem(path, f"{parent} is a value, not a mapping or list")])
-        if depth == len(parts) - 1:
-            node[key] = value
-        else:
-            node = node[key]
 
 
 def apply(scenario: Scenario, assignments: Mapping[str, Any]) -> Scenario:

@@ -9,9 +9,15 @@ from sim.scenario.schema import Scenario
 
 
 def scenario_fingerprint(scenario: Scenario) -> str:
-    """Canonical JSON of a resolved scenario without its ``setups`` list (sorted keys, ASCII)."""
+    """Canonical JSON of a resolved scenario without ``setups`` and ``uncertain`` (sorted keys).
+
+    Neither changes what a run of one setup does: the levers name the setup's behaviour, and
+    ``uncertain`` only says which values ``uncertainty`` and ``sensitivity`` may draw (a sampled
+    scenario has the drawn values set, so its fingerprint holds them).
+    """
     data = scenario.to_dict()
     data.pop("setups", None)
+    data.pop("uncertain", None)
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 

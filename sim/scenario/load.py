@@ -14,11 +14,18 @@ from pydantic import ValidationError
 
 from sim.scenario.checks import CrossReferenceError
 from sim.scenario.problems import Problem, ScenarioError
+from sim.scenario.ranges import RANGE_KINDS
 from sim.scenario.schema import Scenario
+from sim.scenario.uncertain import uncertain_problems
 
 _BRANCH_NAMES = {"str", "SetupSpec", "lognormal", "exponential", "gamma", "deterministic"}
 
 _DIST_KINDS = "lognormal, exponential, gamma, deterministic"
+
+_RANGE_RULES = {  # a range in the uncertain: section has its own kinds
+    "union_tag_not_found": f"needs 'dist', one of: {RANGE_KINDS}",
+    "union_tag_invalid": f"'dist' must be one of: {RANGE_KINDS}",
+}
 
 _RULES = {
     "extra_forbidden": "unknown key (not part of the scenario schema)",
@@ -34,18 +41,26 @@ def _problems(err: ValidationError, file: str | None) -> list[Problem]:
         if e["type"] == "string_type" and e["loc"][-1:] == ("str",) and isinstance(
                 e.get("input"), dict):
             continue  # a {name, base, levers} setup: the plain-name branch does not apply
-        path = ".".join(str(p) for p in e["loc"] if str(p) not in _BRANCH_NAMES)
+        loc, rules = _location(e["loc"])
+        path = ".".join(str(p) for p in loc)
         msg = str(e["msg"]).removeprefix("Value error, ")
         cause = e.get("ctx", {}).get("error")
         if isinstance(cause, CrossReferenceError):
             out += [Problem(p, rule, value, file=file) for p, rule, value in cause.problems]
             continue
-        rule = _RULES.get(e["type"], msg)
+        rule = rules.get(e["type"], _RULES.get(e["type"], msg))
         value = None if e["type"] == "missing" else e.get("input")
         if isinstance(value, dict | list):
             value = None
         out.append(Problem(path or "(top level)", rule, value, file=file))
     return out
+
+
+def _location(loc: tuple[Any, ...]) -> tuple[list[Any], dict[str, str]]:
+    """An error's location without union branch names, and the rules that apply there."""
+    if loc[:1] == ("uncertain",):  # uncertain.<dotted path>.<range kind>.<field>
+        return [p for i, p in enumerate(loc) if i != 2], _RANGE_RULES
+    return [p for p in loc if str(p) not in _BRANCH_NAMES], {}
 
 
 def scenario_from_dict(data: Any, file: str | None = None) -> Scenario:
@@ -55,9 +70,14 @@ def scenario_from_dict(data: Any, file: str | None = None) -> Scenario:
         raise ScenarioError([Problem("(top level)", f"must be a mapping of keys, file is {kind}",
                                      file=file)])
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as err:
         raise ScenarioError(_problems(err, file)) from None
+    if scenario.uncertain:
+        problems = uncertain_problems(scenario, scenario_from_dict, file)
+        if problems:
+            raise ScenarioError(problems)
+    return scenario
 
 
 MAX_FILE_BYTES = 1 << 20  # a commented scenario of 100 channels is under 100 kB

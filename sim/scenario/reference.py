@@ -18,9 +18,11 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from sim.scenario.distributions import Deterministic, Exponential, Gamma, LogNormal
+from sim.scenario.ranges import RANGES
 from sim.scenario.schema import Scenario
 
 DISTRIBUTIONS: tuple[type[BaseModel], ...] = (LogNormal, Exponential, Gamma, Deterministic)
+_OWN_TABLES: tuple[type[BaseModel], ...] = (*DISTRIBUTIONS, *RANGES)  # documented apart
 
 
 _BOUNDS = ((Ge, ">="), (Gt, ">"), (Le, "<="), (Lt, "<"))
@@ -56,6 +58,8 @@ def _type_name(tp: Any) -> str:
         return _type_name(typing.get_args(tp)[0])
     if origin in (typing.Union, types.UnionType):
         names = [_type_name(a) for a in typing.get_args(tp)]
+        if "uniform" in names:
+            return "range"
         if any(n in {"lognormal", "exponential"} for n in names):
             return "distribution"
         return " or ".join(names)
@@ -63,7 +67,7 @@ def _type_name(tp: Any) -> str:
         return " / ".join(repr(a) for a in typing.get_args(tp))
     if origin in (list, dict):
         return f"{origin.__name__}[{', '.join(_type_name(a) for a in typing.get_args(tp))}]"
-    if isinstance(tp, type) and tp in DISTRIBUTIONS:
+    if isinstance(tp, type) and tp in _OWN_TABLES:
         return str(tp.model_fields["dist"].default)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return "mapping"
@@ -84,7 +88,7 @@ def _default(info: FieldInfo) -> str:
 def _nested_models(tp: Any) -> list[type[BaseModel]]:
     out: list[type[BaseModel]] = []
     for a in (tp, *typing.get_args(tp)):
-        if isinstance(a, type) and issubclass(a, BaseModel) and a not in DISTRIBUTIONS:
+        if isinstance(a, type) and issubclass(a, BaseModel) and a not in _OWN_TABLES:
             out.append(a)
         elif typing.get_args(a) and a is not tp:
             out.extend(_nested_models(a))
@@ -114,12 +118,23 @@ def render() -> str:
     body = _rows(Scenario, "")
     dist = ["", "## Distributions", "",
             "Every duration is a mapping with a `dist` key:", "",
-            "| dist | keys | meaning |", "| --- | --- | --- |"]
-    for d in DISTRIBUTIONS:
+            "| dist | keys | meaning |", "| --- | --- | --- |", *_dist_rows(DISTRIBUTIONS)]
+    ranges = ["", "## Uncertain ranges", "",
+              "`uncertain` maps the dotted path of a numeric key (as `sweep --grid` takes it, e.g. "
+              "`agencies.0.capacity`) to a range with a `dist` key. Both bounds must be values "
+              "the key accepts; an integer key takes whole-number bounds and integer draws.", "",
+              "| dist | keys | meaning |", "| --- | --- | --- |", *_dist_rows(RANGES)]
+    return "\n".join(head + body + dist + ranges) + "\n"
+
+
+def _dist_rows(models: typing.Iterable[type[BaseModel]]) -> list[str]:
+    """One table row per distribution model: its ``dist`` tag, keys and docstring."""
+    rows = []
+    for d in models:
         keys = ", ".join(f"`{i.alias or n}` ({i.description})" for n, i in d.model_fields.items()
                          if n != "dist")
-        dist.append(f"| `{d.model_fields['dist'].default}` | {keys} | {d.__doc__} |")
-    return "\n".join(head + body + dist) + "\n"
+        rows.append(f"| `{d.model_fields['dist'].default}` | {keys} | {d.__doc__} |")
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,7 @@ from sim.scenario.checks import (
     unknown_setup,
 )
 from sim.scenario.problems import Problem, ScenarioError
+from sim.scenario.ranges import Range
 from sim.scenario.sections import (
     Agency,
     Allocator,
@@ -73,6 +74,11 @@ class Scenario(Model):
     setups: list[str | SetupSpec] = Field(
         default_factory=lambda: list[str | SetupSpec](BUILTIN_SETUPS), min_length=1,
         description="setups to compare: built-in names or {name, base, levers} overrides",
+    )
+    uncertain: dict[str, Range] = Field(
+        default_factory=dict,
+        description="dotted path of a numeric key -> the range it may take (see Uncertain "
+        "ranges below), for `uncertainty` and `sensitivity`; `run` and `compare` ignore it",
     )
 
     @field_validator("name")
