@@ -128,11 +128,12 @@ class World:
                                   schedule)
         self.deliver_media(allocator, schedule)
         horizon = float(self.scenario.horizon_days)
+        log = self.ops.rows.to_log(horizon)
         return RunRecords(
-            self.requests, self.ops.rows.to_log(horizon), self.daily,
+            self.requests, log, self.daily,
             np.array([t.busy for t in self.teams]),
             np.array([t.spec.capacity for t in self.teams], dtype=float),
             np.array([s.busy for s in self.stages]),
             np.array([s.spec.reviewers for s in self.stages], dtype=float),
             [t.spec.name for t in self.teams], [s.spec.name for s in self.stages],
-            self.ops.steps.to_log(horizon))
+            self.ops.steps.to_log(horizon, log.finish))
