@@ -30,6 +30,7 @@ from sim.world.policies import (
     prioritised,
     report_timer_for,
 )
+from sim.world.processes import start
 from sim.world.production import ContentOps
 from sim.world.records import DailyLog, RunRecords, column
 from sim.world.streams import Streams
@@ -84,12 +85,12 @@ class World:
         self.daily = DailyLog.empty(scenario.horizon_days, len(scenario.channels))
 
     def generate_requests(self) -> Generator[simpy.Event, Any, None]:
-        """Release each pre-drawn request at its arrival time."""
+        """Release each pre-drawn request at its arrival time; it starts at once."""
         env = self.env
         for i, t in enumerate(column(self.requests.arrival)):  # floats: a numpy clock is slow
             if t > env.now:
                 yield env.timeout(t - env.now)
-            env.process(self.ops.fulfil(i))
+            start(self.ops.fulfil(i))
 
     def deliver_media(self, allocator: BudgetAllocator, schedule: AssetSchedule) -> None:
         """Each day: put approved assets live, pass due reports, spend, deliver, record.

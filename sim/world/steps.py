@@ -6,7 +6,8 @@ Each step is one row (request, kind, resource, start) in a few ``array.array`` c
 compact, cheap to append in the event loop, and never walked by the garbage collector. The steps
 of a request follow one another without a gap, so a step ends when the request's next one begins
 and its last step ends when it is approved: :meth:`StepRows.to_log` fills in the ends once, after
-the run, and ends a step still under way at the horizon there. :mod:`sim.tables.operations` turns the log into the ``steps`` and ``resources`` tables.
+the run, and ends a step still under way at the horizon there. :mod:`sim.tables.operations`
+turns the log into the ``steps`` and ``resources`` tables.
 """
 
 from __future__ import annotations
