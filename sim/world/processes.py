@@ -22,13 +22,25 @@ def start(generator: Generator[simpy.Event, Any, None]) -> None:
     value of an event is not sent in, as no request uses it. An event that fails raises its
     exception from the environment's ``step``, as any failed event nobody handles.
     """
-    send = generator.send
+    _Driver(generator)(None)
 
-    def resume(_: simpy.Event | None) -> None:
+
+class _Driver:
+    """Resumes one generator; it is the callback of the event the generator waits for.
+
+    Nothing refers back to the driver but that event, so driver and generator are freed as soon
+    as the generator ends (a closure that appended itself would be a reference cycle, left for
+    the garbage collector).
+    """
+
+    __slots__ = ("send",)
+
+    def __init__(self, generator: Generator[simpy.Event, Any, None]):
+        self.send = generator.send
+
+    def __call__(self, _: simpy.Event | None) -> None:
         try:
-            event = send(None)
+            event = self.send(None)
         except StopIteration:
             return
-        event.callbacks.append(resume)  # type: ignore[union-attr]
-
-    resume(None)
+        event.callbacks.append(self)  # type: ignore[union-attr]
