@@ -59,6 +59,7 @@ import sim  # noqa: E402
 from sim.runs.backends import ProcessBackend  # noqa: E402
 from sim.runs.sweep import run_sweep  # noqa: E402
 from sim.scenario.edit import apply  # noqa: E402
+from sim.world import processes  # noqa: E402
 from sim.world.pools import ServerPool  # noqa: E402
 from sim.world.records import RunRecords, column  # noqa: E402
 from sim.world.replication import World  # noqa: E402
@@ -205,7 +206,7 @@ class Twin:
             for i, t in enumerate(self.arrival):
                 if t > env.now:
                     yield env.timeout(t - env.now)
-                env.process(request(i))
+                processes.start(request(i))
 
         env.process(arrivals())
         env.run(until=float(self.horizon))

@@ -222,7 +222,11 @@ class LearnerAllocator:
             draw = self.rng.gumbel(size=self.log_weights.shape)
             draw += self.log_weights
             idx = draw.argmax(axis=1)  # Thompson draw
-            scale = self.rng.gamma(self.post_shape, 1.0 / self.post_rate[self._rows, idx])
+            rates = self.post_rate[self._rows, idx].tolist()
+            # one scalar draw per channel, in channel order: the draws of one array call,
+            # without its per-call argument checks on tiny arrays
+            scale = np.array([self.rng.gamma(shape, 1.0 / rate) for shape, rate
+                              in zip(self.post_shape.tolist(), rates, strict=True)])
             lo, hi = bounds(self.cfg, budget, len(previous), previous)
             spend = allocate(self.value * self.reported_quality * scale, self.cand_alpha[idx],
                              self.cand_k[self._rows, idx], self.cand_shape[idx], lo, hi, budget,

@@ -13,20 +13,27 @@ import numpy as np
 
 
 class AssetLibrary:
-    """Best adaptation probability into each format, per campaign, per silo and overall."""
+    """Which formats each campaign has on file, per silo and overall, as bit masks.
+
+    Bit ``f`` of a mask is set once an asset of format ``f`` is filed there. The best adaptation
+    probability into a format depends only on the mask, so it is looked up in a table of each
+    mask's best probability per wanted format, filled in the first time a mask is seen (a
+    handful of masks occur: one per set of formats a campaign has on file).
+    """
 
     def __init__(self, compatibility: np.ndarray):
         self.compatibility = compatibility  # [i, j]: P(format i can be adapted into j)
-        self._by_silo: dict[tuple[int, int], np.ndarray] = {}
-        self._shared: dict[int, np.ndarray] = {}
+        self._by_silo: dict[tuple[int, int], int] = {}
+        self._shared: dict[int, int] = {}
+        self._best: dict[int, list[float]] = {0: [0.0] * len(compatibility)}  # mask -> best
         self.size = 0
 
     def add(self, campaign: int, fmt: int, silo: int) -> None:
         """File a finished asset in ``silo`` (and in the shared index)."""
-        row = self.compatibility[fmt]
+        bit = 1 << fmt
         key = (campaign, silo)
-        self._by_silo[key] = np.maximum(self._by_silo.get(key, 0.0), row)
-        self._shared[campaign] = np.maximum(self._shared.get(campaign, 0.0), row)
+        self._by_silo[key] = self._by_silo.get(key, 0) | bit
+        self._shared[campaign] = self._shared.get(campaign, 0) | bit
         self.size += 1
 
     def best_compatibility(self, campaign: int, fmt: int, silo: int | None) -> float:
@@ -34,9 +41,17 @@ class AssetLibrary:
 
         ``silo`` is the requesting channel's silo in a siloed library, ``None`` in a shared one.
         """
-        best = self._shared.get(campaign) if silo is None else self._by_silo.get(
-            (campaign, silo))
-        return 0.0 if best is None else float(best[fmt])
+        mask = (self._shared.get(campaign, 0) if silo is None
+                else self._by_silo.get((campaign, silo), 0))
+        best = self._best.get(mask)
+        if best is None:
+            best = self._best[mask] = self._best_of(mask)
+        return best[fmt]
+
+    def _best_of(self, mask: int) -> list[float]:
+        """Per wanted format, the best probability over the formats in ``mask``."""
+        filed = [f for f in range(len(self.compatibility)) if mask >> f & 1]
+        return self.compatibility[filed].max(axis=0).tolist()
 
 
 def is_reused(best_compatibility: float, findability: float, u_compat: float,

@@ -94,17 +94,17 @@ class ContentOps:
         brief, wait, do = ((st.REVISION_HANDOFF, st.WAIT_REVISION, st.REVISION) if revision
                            else (st.HANDOFF, st.WAIT_TEAM, st.WORK))
         if handoff > 0:
-            row = steps.begin(i, brief, r, env.now)
-            yield from team.brief(handoff)
-            steps.close(row, env.now)
-        row = steps.begin(i, wait, r, env.now)
-        yield from team.wait_turn(expected, priority)
-        steps.close(row, env.now)
-        rows.round_start[i], rows.round_days[i], rows.round_cost[i] = (
-            env.now, duration, cost)
-        row = steps.begin(i, do, r, env.now)
-        yield from team.do(duration, expected)
-        steps.close(row, env.now)
+            steps.begin(i, brief, r, env.now)
+            yield env.timeout(handoff)
+        steps.begin(i, wait, r, env.now)
+        turn = team.join_queue(expected, priority)
+        if turn is not None:
+            yield turn
+        now = env.now
+        rows.round_start[i], rows.round_days[i], rows.round_cost[i] = now, duration, cost
+        steps.begin(i, do, r, now)
+        yield team.start(duration)
+        team.finish(expected)
         rows.cost[i] += cost
         rows.round_cost[i] = 0.0
 
@@ -113,12 +113,13 @@ class ContentOps:
         """Request ``i`` waits for a reviewer of stage ``s`` and is reviewed (both recorded)."""
         steps, env, stage = self.steps, self.env, self.stages[s]
         r = len(self.teams) + s
-        row = steps.begin(i, st.WAIT_REVIEW, r, env.now)
-        yield from stage.wait_turn(priority)
-        steps.close(row, env.now)
-        row = steps.begin(i, st.REVIEW, r, env.now)
-        yield from stage.review(duration)
-        steps.close(row, env.now)
+        steps.begin(i, st.WAIT_REVIEW, r, env.now)
+        turn = stage.join_queue(priority)
+        if turn is not None:
+            yield turn
+        steps.begin(i, st.REVIEW, r, env.now)
+        yield stage.start(duration)
+        stage.finish()
 
     def fulfil(self, i: int) -> Generator[simpy.Event, Any, None]:
         """The whole life of request ``i`` (a SimPy process)."""

@@ -30,6 +30,7 @@ from sim.world.policies import (
     prioritised,
     report_timer_for,
 )
+from sim.world.processes import start
 from sim.world.production import ContentOps
 from sim.world.records import DailyLog, RunRecords, column
 from sim.world.streams import Streams
@@ -84,12 +85,12 @@ class World:
         self.daily = DailyLog.empty(scenario.horizon_days, len(scenario.channels))
 
     def generate_requests(self) -> Generator[simpy.Event, Any, None]:
-        """Release each pre-drawn request at its arrival time."""
+        """Release each pre-drawn request at its arrival time; it starts at once."""
         env = self.env
         for i, t in enumerate(column(self.requests.arrival)):  # floats: a numpy clock is slow
             if t > env.now:
                 yield env.timeout(t - env.now)
-            env.process(self.ops.fulfil(i))
+            start(self.ops.fulfil(i))
 
     def deliver_media(self, allocator: BudgetAllocator, schedule: AssetSchedule) -> None:
         """Each day: put approved assets live, pass due reports, spend, deliver, record.
@@ -128,11 +129,12 @@ class World:
                                   schedule)
         self.deliver_media(allocator, schedule)
         horizon = float(self.scenario.horizon_days)
+        log = self.ops.rows.to_log(horizon)
         return RunRecords(
-            self.requests, self.ops.rows.to_log(horizon), self.daily,
+            self.requests, log, self.daily,
             np.array([t.busy for t in self.teams]),
             np.array([t.spec.capacity for t in self.teams], dtype=float),
             np.array([s.busy for s in self.stages]),
             np.array([s.spec.reviewers for s in self.stages], dtype=float),
             [t.spec.name for t in self.teams], [s.spec.name for s in self.stages],
-            self.ops.steps.to_log(horizon))
+            self.ops.steps.to_log(horizon, log.finish))

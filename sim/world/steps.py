@@ -2,10 +2,12 @@
 
 A request's life is a chain of contiguous steps (hand-off, waiting for a person, work, waiting
 for a reviewer, review, and for each revision round a hand-off, a wait and the revision work).
-Each step is one row (request, kind, resource, start, end) in a few ``array.array`` columns:
-compact, cheap to append in the event loop, and never walked by the garbage collector. A step
-still under way at the horizon keeps ``end`` NaN here; :meth:`StepRows.to_log` ends it at the
-horizon. :mod:`sim.tables.operations` turns the log into the ``steps`` and ``resources`` tables.
+Each step is one row (request, kind, resource, start) in a few ``array.array`` columns:
+compact, cheap to append in the event loop, and never walked by the garbage collector. The steps
+of a request follow one another without a gap, so a step ends when the request's next one begins
+and its last step ends when it is approved: :meth:`StepRows.to_log` fills in the ends once, after
+the run, and ends a step still under way at the horizon there. :mod:`sim.tables.operations`
+turns the log into the ``steps`` and ``resources`` tables.
 """
 
 from __future__ import annotations
@@ -55,29 +57,30 @@ class StepRows:
         self.kind = array("b")
         self.resource = array("h")
         self.start = array("d")
-        self.end = array("d")
 
-    def begin(self, i: int, kind: int, resource: int, now: float) -> int:
-        """Open a step of request ``i`` at ``now``; return its row for :meth:`close`."""
+    def begin(self, i: int, kind: int, resource: int, now: float) -> None:
+        """Open a step of request ``i`` at ``now`` (its previous step, if any, ends here)."""
         self.request.append(i)
         self.kind.append(kind)
         self.resource.append(resource)
         self.start.append(now)
-        self.end.append(np.nan)
-        return len(self.end) - 1
 
-    def close(self, row: int, now: float) -> None:
-        """End the step in ``row`` at ``now``."""
-        self.end[row] = now
+    def to_log(self, horizon: float, finish: np.ndarray) -> StepLog:
+        """The columns as numpy arrays, with every step's end, once, at the end of the run.
 
-    def to_log(self, horizon: float) -> StepLog:
-        """The columns as numpy arrays, once, at the end of the run.
-
-        Steps still open end at the horizon and are flagged ``cut``.
+        A step ends when the next step of its request begins; a request's last step ends at
+        ``finish`` (the day it was approved), or, if it is still under way, at the horizon
+        and is flagged ``cut``.
         """
-        end = np.array(self.end, dtype=float)
+        request = np.array(self.request, dtype=np.int64)
+        start = np.array(self.start, dtype=float)
+        order = np.argsort(request, kind="stable")  # each request's steps, in the order begun
+        last = np.ones(len(order), dtype=bool)
+        last[:-1] = request[order[1:]] != request[order[:-1]]
+        end = np.empty_like(start)
+        end[order[:-1]] = start[order[1:]]
+        end[order[last]] = finish[request[order[last]]]
         cut = np.isnan(end)
         end[cut] = horizon
-        return StepLog(np.array(self.request, dtype=np.int64), np.array(self.kind, dtype=np.int8),
-                       np.array(self.resource, dtype=np.int16),
-                       np.array(self.start, dtype=float), end, cut)
+        return StepLog(request, np.array(self.kind, dtype=np.int8),
+                       np.array(self.resource, dtype=np.int16), start, end, cut)

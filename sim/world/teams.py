@@ -1,9 +1,10 @@
-"""Teams (the in-house team and agencies) and approval stages: pools of people with queues."""
+"""Teams (the in-house team and agencies) and approval stages: pools of people with queues.
+
+Their methods are plain calls that hand back the SimPy event to wait for (not generators): the
+request's process yields it itself, so no event passes through a chain of sub-generators.
+"""
 
 from __future__ import annotations
-
-from collections.abc import Generator
-from typing import Any
 
 import simpy
 
@@ -28,22 +29,22 @@ class Team:
         wait = self.queued_work / self.spec.capacity
         return self.spec.handoff.mean * handoff_factor + wait + mean
 
-    def brief(self, handoff: float) -> Generator[simpy.Event, Any, None]:
-        """Brief the team: ``handoff`` days pass before the work joins its queue."""
-        yield self.env.timeout(handoff)
+    def join_queue(self, expected: float, priority: float) -> simpy.Event | None:
+        """Queue for a free person (``expected`` days of work join the queue).
 
-    def wait_turn(self, expected: float, priority: float) -> Generator[simpy.Event, Any, None]:
-        """Wait for a free person (``expected`` days of work join the queue)."""
+        The event to wait for, or ``None`` when a person is free at once.
+        """
         self.queued_work += expected
-        turn = self.pool.acquire(priority)
-        if turn is not None:
-            yield turn
+        return self.pool.acquire(priority)
 
-    def do(self, duration: float, expected: float) -> Generator[simpy.Event, Any, None]:
-        """Do ``duration`` days of work on the person :meth:`wait_turn` got, then free them."""
+    def start(self, duration: float) -> simpy.Timeout:
+        """Start ``duration`` days of work on the person :meth:`join_queue` got; its end."""
         env = self.env
         self.busy += max(0.0, min(duration, self.horizon - env.now))
-        yield env.timeout(duration)
+        return env.timeout(duration)
+
+    def finish(self, expected: float) -> None:
+        """The work is done: free the person, and its expected days leave the queue."""
         self.pool.release()
         self.queued_work -= expected
 
@@ -56,15 +57,16 @@ class ReviewStage:
         self.pool = ServerPool(env, spec.reviewers, prioritised)
         self.busy = 0.0
 
-    def wait_turn(self, priority: float) -> Generator[simpy.Event, Any, None]:
-        """Wait for a free reviewer."""
-        turn = self.pool.acquire(priority)
-        if turn is not None:
-            yield turn
+    def join_queue(self, priority: float) -> simpy.Event | None:
+        """Queue for a free reviewer: the event to wait for, or ``None`` if one is free at once."""
+        return self.pool.acquire(priority)
 
-    def review(self, duration: float) -> Generator[simpy.Event, Any, None]:
-        """Review for ``duration`` days on the reviewer :meth:`wait_turn` got, then free them."""
+    def start(self, duration: float) -> simpy.Timeout:
+        """Start a review of ``duration`` days on the reviewer :meth:`join_queue` got; its end."""
         env = self.env
         self.busy += max(0.0, min(duration, self.horizon - env.now))
-        yield env.timeout(duration)
+        return env.timeout(duration)
+
+    def finish(self) -> None:
+        """The review is done: free the reviewer."""
         self.pool.release()
