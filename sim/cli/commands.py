@@ -51,12 +51,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from its report.md.
     """
     from sim.files import ResultsError
-    from sim.report.folder import SUMMARY_FILE, redraw
+    from sim.report.folder import DAILY_FILE, redraw
     from sim.report.page import REPORT_MD, rebuild_html
 
     folder = Path(args.folder)
-    if not (folder / SUMMARY_FILE).is_file() and (folder / REPORT_MD).is_file():
-        print(rebuild_html(folder))  # a breakeven, sweep or decompose folder: its page only
+    if not (folder / DAILY_FILE).is_file() and (folder / REPORT_MD).is_file():
+        print(rebuild_html(folder))  # not a comparison (breakeven, sweep, ...): its page only
         return EXIT_OK
     try:
         made = redraw(args.folder)

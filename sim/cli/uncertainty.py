@@ -87,7 +87,7 @@ def _prepare(args: argparse.Namespace) -> Scenario:
     from sim.cli.sweeps import check_metric
 
     scenario = load(args.scenario, args.max_memory)
-    check_metric(args.metric)
+    check_metric(args.metric, scenario)
     return scenario
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from sim.files import write_atomic
 from sim.report.labels import metric_label, number_format, unit_label
+from sim.report.page import write_pages
 from sim.report.uncertainty_figures import (
     gain_distribution,
     gain_scatter,
@@ -169,15 +170,14 @@ def _plain(value: Any) -> Any:
 
 
 def _report(path: Path, info: Mapping[str, Any], section: list[str]) -> Path:
-    """``report.md``: a title, what was run, and the section."""
+    """``report.md`` and ``report.html``: a title, what was run, and the section."""
     head = [f"# {info['scenario']}: {info['command']}", "",
             f"{info['runs']} runs ({info['points']} parameter sets x {len(info['setups'])} "
             f"setups x {info['replications']} replications), seed {info['seed']}, "
             f"uncertain values: {', '.join(info['parameters'])}.", ""]
     if info.get("command_line"):
         head += [f"Command: `{info['command_line']}`", ""]
-    write_atomic(path, "\n".join(head + section))
-    return path
+    return write_pages(path.parent, "\n".join(head + section))["report"]
 
 
 __all__ = ["sensitivity_section", "uncertainty_lines", "uncertainty_section",

@@ -43,4 +43,4 @@ class _Driver:
             event = self.send(None)
         except StopIteration:
             return
-        event.callbacks.append(self)  # type: ignore[union-attr]
+        event.callbacks.append(self)
