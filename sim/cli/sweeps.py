@@ -160,7 +160,7 @@ def _write_sweep(args: argparse.Namespace, scenario: Scenario, plan: SweepPlan,
     """Write the table, provenance, plots and report, then print where they are."""
     from sim.cli.commands import command_provenance
     from sim.files import write_atomic
-    from sim.report.command_pages import sweep_page
+    from sim.report.command_pages import sweep_page, table_number
     from sim.report.page import write_pages
     from sim.report.sweep_figures import (
         breakeven_crossings,
@@ -182,7 +182,7 @@ def _write_sweep(args: argparse.Namespace, scenario: Scenario, plan: SweepPlan,
     if paired:
         gains = gain_table(table, metric, "conductor", "pilot")
         print(f"{metric.replace('_', ' ')}, conductor - pilot, paired (mean and 95% CI):")
-        print(gains.to_string(index=False, float_format=_number))
+        print(gains.to_string(index=False, float_format=table_number))
         crossings = _crossing_lines(breakeven_crossings(table, metric, "conductor", "pilot"))
         print("\n".join(crossings))
         prov = command_provenance(args, scenario, plan.setups, plan.replications, started)
@@ -193,16 +193,13 @@ def _write_sweep(args: argparse.Namespace, scenario: Scenario, plan: SweepPlan,
     return 0
 
 
-def _number(value: float) -> str:
-    """Table numbers: money and counts without decimals, small values (rates, days) with 3."""
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3f}"
-
-
 def _crossing_lines(crossings: pd.DataFrame) -> list[str]:
     """One line per break-even crossing of the paired gain along a grid dimension."""
+    from sim.report.command_pages import table_number
+
     if crossings.empty:
         return ["break-even: the paired gain does not cross zero along any grid dimension"]
-    return [f"break-even: gain = 0 at {dim} = {_number(float(value))}"
+    return [f"break-even: gain = 0 at {dim} = {table_number(float(value))}"
             + (f" (at {at})" if at else "")
             for dim, at, value in zip(crossings["dimension"], crossings["at"],
                                       crossings["value"], strict=True)]

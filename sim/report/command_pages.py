@@ -66,7 +66,7 @@ def sweep_page(scenario_name: str, metric: str, gains: pd.DataFrame, crossings: 
     label = metric_label(metric)
     header = [str(c) for c in gains.columns]
     rows: list[Sequence[object]] = [header, *(
-        [_number(v) for v in row] for row in gains.itertuples(index=False))]
+        [table_number(v) for v in row] for row in gains.itertuples(index=False))]
     answer = (" ".join(crossings) if crossings
               else "The paired gain does not cross zero along any grid dimension.")
     out = [f"# {scenario_name}: sweep of {label}", "",
@@ -104,7 +104,7 @@ def decompose_page(scenario_name: str, metric: str, ranked: pd.DataFrame, total_
     ])
 
 
-def _number(value: object) -> str:
+def table_number(value: object) -> str:
     """Table numbers: counts as integers, money without decimals, small values with 3."""
     if isinstance(value, Integral) and not isinstance(value, bool):
         return f"{int(value):,}"
