@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.cli import breakeven, commands, sweeps, uncertainty
+from sim.cli import breakeven, calibrate, commands, sweeps, uncertainty
 from sim.cli.interrupts import Terminated, signals_raise, stop_workers
 from sim.cli.options import (
     EXIT_BAD_INPUT,
@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweeps.register(sub)  # sweep, decompose, bench
     breakeven.register(sub)
     uncertainty.register(sub)  # uncertainty, sensitivity
+    calibrate.register(sub)  # calibrate media, calibrate requests
     for choice in sub.choices.values():
         add_debug(choice, top=False)
     return parser
