@@ -173,12 +173,3 @@ def pilot_metric(scenario: Scenario, metric: str, seeds: range) -> np.ndarray:
     """``metric`` of the pilot's summary in one replication per seed."""
     return np.array([float(run(scenario, "pilot", 0, s).summary[metric].iloc[0]) for s in seeds])
 
-
-def welch_interval(a: np.ndarray, b: np.ndarray) -> Estimate:
-    """Mean of ``a`` minus mean of ``b`` with its Welch 95% interval (independent samples)."""
-    from scipy import stats
-
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    d, half = float(a.mean() - b.mean()), float(stats.t.ppf(0.975, df) * np.sqrt(va + vb))
-    return Estimate(d, d - half, d + half)

@@ -82,17 +82,17 @@ def _lines(rule: str, column: str, rows: np.ndarray) -> Found:
 
 def parse_times(values: pd.Series, column: str, origin: pd.Timestamp | None,
                 blank_ok: bool) -> tuple[np.ndarray, pd.Timestamp | None, Found]:
-    """Day numbers of a time column, the origin used for dates, and the problems found.
+    """Day numbers of a time column, the origin used if it holds dates, and the problems found.
 
-    Numbers are taken as days; anything else must parse as a date or datetime, counted in days
-    from ``origin`` (the column's first day if ``origin`` is None).
+    Numbers are taken as days (the origin returned is then None); anything else must parse as
+    a date or datetime, counted in days from ``origin`` (the column's first day if None).
     """
     text = values.astype(str).str.strip()
     blank = values.isna().to_numpy() | text.isin(["", "nan", "NaN", "NaT", "None"]).to_numpy()
     numbers = pd.to_numeric(text.where(~blank), errors="coerce").to_numpy(dtype=float)
     if np.all(blank | ~np.isnan(numbers)):
         bad = np.flatnonzero(blank) if not blank_ok else np.array([], dtype=int)
-        return numbers, origin, _lines("is empty", column, bad)
+        return numbers, None, _lines("is empty", column, bad)
     stamps = pd.to_datetime(text.where(~blank), errors="coerce", format="mixed")
     unparsed = np.flatnonzero(~blank & stamps.isna().to_numpy())
     found = _lines("is not a date, datetime or day number", column, unparsed)
@@ -150,12 +150,24 @@ def _unknown(values: np.ndarray, allowed: set[str] | None, column: str, what: st
     return _lines(f"unknown {what} (not in the template)", column, bad)
 
 
+def same_kind(first: pd.Timestamp | None, other: pd.Timestamp | None, values: pd.Series,
+              column: str, reference: str) -> Found:
+    """A problem if ``column`` holds dates and ``reference`` day numbers, or the other way."""
+    blank = values.astype(str).str.strip().isin(["", "nan", "NaN", "NaT", "None"]) | values.isna()
+    if blank.all() or (first is None) == (other is None):
+        return []
+    return [(column, f"must hold the same kind of time as {reference} (dates or day numbers)")]
+
+
 def requests_frame(raw: pd.DataFrame, known: Known) -> tuple[pd.DataFrame, pd.Timestamp | None,
                                                              Found]:
     """The request columns parsed and checked row by row."""
     created, origin, found = parse_times(raw["created"], "created", None, blank_ok=False)
-    due, _, more = parse_times(raw["due"], "due", origin, blank_ok=False)
-    delivered, _, late = parse_times(raw["delivered"], "delivered", origin, blank_ok=True)
+    due, due_origin, more = parse_times(raw["due"], "due", origin, blank_ok=False)
+    delivered, done_origin, late = parse_times(raw["delivered"], "delivered", origin,
+                                               blank_ok=True)
+    more += same_kind(origin, due_origin, raw["due"], "due", "created")
+    more += same_kind(origin, done_origin, raw["delivered"], "delivered", "created")
     reused, bad_flags = as_flags(raw["reused"], "reused")
     revisions, bad_counts = as_counts(raw["revisions"], "revisions")
     found += more + late + bad_flags + bad_counts
@@ -179,8 +191,10 @@ def requests_frame(raw: pd.DataFrame, known: Known) -> tuple[pd.DataFrame, pd.Ti
 def steps_frame(raw: pd.DataFrame, origin: pd.Timestamp | None, ids: set[str], known: Known
                 ) -> tuple[pd.DataFrame, Found]:
     """The step columns parsed and checked row by row."""
-    start, _, found = parse_times(raw["start"], "start", origin, blank_ok=False)
-    end, _, more = parse_times(raw["end"], "end", origin, blank_ok=False)
+    start, start_origin, found = parse_times(raw["start"], "start", origin, blank_ok=False)
+    end, end_origin, more = parse_times(raw["end"], "end", origin, blank_ok=False)
+    for column, used in (("start", start_origin), ("end", end_origin)):
+        more += same_kind(origin, used, raw[column], column, "the request log's created")
     found += more + _lines("end is before start", "end", np.flatnonzero(end < start))
     frame = pd.DataFrame({"request_id": names(raw["request_id"]), "step": names(raw["step"]),
                           "resource": names(raw["resource"]), "start": start, "end": end})
