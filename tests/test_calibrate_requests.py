@@ -28,6 +28,7 @@ from calibrate_world import (
 from sim.calibrate.fitting import fit_duration
 from sim.calibrate.request_log import read_log
 from sim.cli import main
+from sim.scenario.load import load_scenario
 
 EXIT_BAD_INPUT = 2
 
@@ -118,10 +119,11 @@ def test_without_steps_says_what_it_could_not_estimate(tmp_path: Path,
     assert "not estimated: per-team production" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_calibrated_baseline_runs_validate_and_compare(tmp_path: Path) -> None:
     """Must-show 3: the baseline's own short run, calibrated into the baseline, runs end to end."""
     raw = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
-    raw["horizon_days"] = 56
+    raw["horizon_days"] = 28
     short = tmp_path / "short.yaml"
     short.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     results = tmp_path / "run"
@@ -134,6 +136,20 @@ def test_calibrated_baseline_runs_validate_and_compare(tmp_path: Path) -> None:
     assert main(["compare", str(out), "--setups", "pilot,conductor", "--replications", "2",
                  "--jobs", "1", "--quiet", "--out", str(tmp_path / "cmp")]) == 0
     assert (tmp_path / "cmp" / "summary.csv").exists()
+    into_baseline = tmp_path / "into_baseline.yaml"  # the same blocks in the full-year baseline
+    assert _calibrate(results / "requests.parquet", "--steps", results / "steps.parquet",
+                      "--out", into_baseline, "--template", BASELINE) == 0
+    assert main(["validate", str(into_baseline)]) == 0
+
+
+def test_calibrated_into_the_baseline_validates(tmp_path: Path) -> None:
+    """Fast part of must-show 3: a short baseline run's logs, merged into the baseline."""
+    short = load_scenario(BASELINE).model_copy(update={"horizon_days": 28})
+    requests, steps = simulate_logs(short, 2, tmp_path)
+    out = tmp_path / "into_baseline.yaml"
+    assert _calibrate(requests, "--steps", steps, "--out", out, "--template", BASELINE) == 0
+    assert main(["validate", str(out)]) == 0
+    assert load_scenario(out).agencies[1].handoff.mean != short.agencies[1].handoff.mean
 
 
 # -- bad input: exit 2, one line per problem (file, row or field, rule), nothing written --------
