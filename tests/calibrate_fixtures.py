@@ -14,7 +14,8 @@ import numpy as np
 
 # Robyn, weekly, revenue: tv_S spend per week; the window is the last four weeks.
 ROBYN_WEEKS = ["2024-01-01", "2024-01-08", "2024-01-15", "2024-01-22", "2024-01-29"]
-ROBYN_SPEND = {"tv_S": [1000.0, 0.0, 0.0, 0.0, 500.0], "search_S": [200.0, 400.0, 100.0, 300.0, 0.0]}
+ROBYN_SPEND = {"tv_S": [1000.0, 0.0, 0.0, 0.0, 500.0],
+               "search_S": [200.0, 400.0, 100.0, 300.0, 0.0]}
 ROBYN_HYPER = {"tv_S": (0.3, 1.5, 0.4), "search_S": (0.1, 0.8, 0.6)}  # theta, alpha, gamma
 ROBYN_COEF = {"tv_S": 5000.0, "search_S": 1200.0}
 ROBYN_MEAN_SPEND = {"tv_S": 125.0, "search_S": 200.0}
