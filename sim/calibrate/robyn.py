@@ -48,9 +48,10 @@ def load_export(path: Path) -> dict[str, Any]:
         raise problems_error([("file", "not a Robyn export: expected a JSON object")], str(path))
     problems = [(key, "not a Robyn export: robyn_write() JSON has this top-level key")
                 for key in ("InputCollect", "ExportedModel") if not isinstance(raw.get(key), dict)]
-    exported = raw.get("ExportedModel") or {}
-    problems += [(f"ExportedModel.{key}", "missing: a robyn_write() export has it")
-                 for key in ("hyper_values", "summary") if key not in exported]
+    exported = raw.get("ExportedModel")
+    if isinstance(exported, dict):
+        problems += [(f"ExportedModel.{key}", "missing: a robyn_write() export has it")
+                     for key in ("hyper_values", "summary") if key not in exported]
     if not problems:
         problems = _adstock_problems(raw)
     if problems:

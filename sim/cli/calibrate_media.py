@@ -11,7 +11,7 @@ from sim.cli.options import BadInput, positive_float
 
 def register(group: Any) -> None:
     """Register ``calibrate media`` on the calibrate group's subparsers."""
-    from sim.cli.calibrate import add_output_options
+    from sim.cli.calibrate_common import add_output_options
 
     p = group.add_parser("media", help="channels: from a Robyn, Meridian or PyMC-Marketing model",
                          description="Import a fitted marketing-mix model's response curves "
@@ -52,7 +52,7 @@ def cmd_media(args: argparse.Namespace) -> int:
     from sim.calibrate.curves import MediaOptions
     from sim.calibrate.media import import_media
     from sim.calibrate.robyn import RobynOptions
-    from sim.cli.calibrate import write_and_report
+    from sim.cli.calibrate_common import write_and_report
 
     options = MediaOptions(args.value_per_conversion, renames(args.rename), args.template)
     calibrated = import_media(args.tool, args.file, options,
