@@ -170,3 +170,16 @@ def test_value_per_conversion_divides_a_revenue_scale(tmp_path: Path) -> None:
     assert channel(conv, "display")["max_daily_conversions"] == pytest.approx(
         0.4 * 0.05 * 2e6 / 7, rel=REL)
     assert "in conversions" in conv.notes[("channels", "display", "max_daily_conversions")]
+
+
+def test_robyn_spend_from_its_input_csv(tmp_path: Path) -> None:
+    """``--data`` (Robyn's input CSV) gives the same range as the JSON's raw_data."""
+    data = tmp_path / "input.csv"
+    lines = ["DATE,revenue,tv_S,search_S"] + [
+        f"{d},1,{fx.ROBYN_SPEND['tv_S'][i]},{fx.ROBYN_SPEND['search_S'][i]}"
+        for i, d in enumerate(fx.ROBYN_WEEKS)]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cal = import_media("robyn", fx.robyn_export(tmp_path, raw_data=False), MediaOptions(),
+                       RobynOptions("v3.12", data))
+    a_day = 0.3 ** (1 / 7)
+    check(channel(cal, "tv_S"), {"hill_k": 0.4 * 508.1 * 0.7 / (7 * (1 - a_day))})

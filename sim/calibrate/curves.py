@@ -69,6 +69,9 @@ def channels_block(curves: list[ChannelCurve], outcome: str, file: str, tool: st
                                  file)
     notes: dict[PathKey, str] = {}
     items = [_item(c, outcome, known.get(c.name), options, notes) for c in curves]
+    for c in curves:
+        notes[("channels", c.name)] = (f"{c.name}: fitted curve from {tool} file {file}"
+                                       + (f" ({c.sources['name']})" if "name" in c.sources else ""))
     shares = plan_shares(curves, known)
     for item, c in zip(items, curves, strict=True):
         if shares is not None:
@@ -104,7 +107,6 @@ def _item(c: ChannelCurve, outcome: str, template: Mapping[str, Any] | None,
         f"{c.sources.get('max_response', 'response at saturation')}; outcome is {outcome}"
         + (f", divided by value_per_conversion {value:g} ({value_from})"
            if outcome == "revenue" else ", in conversions"))
-    notes[base] = f"{c.name}: " + c.sources.get("name", "from the file")
     return item
 
 
