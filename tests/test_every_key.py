@@ -166,6 +166,7 @@ TABLE: dict[str, Perturb | Allow] = {
     "channels[].adstock_alpha": Perturb({"channels.0.adstock_alpha": UP}),
     "channels[].hill_k": Perturb({"channels.0.hill_k": UP}),
     "channels[].hill_shape": Perturb({"channels.0.hill_shape": UP}),
+    "channels[].saturation": Perturb({"channels.3.saturation": "logistic"}),
     "channels[].max_daily_conversions": Perturb({"channels.0.max_daily_conversions": UP}),
     "channels[].cpm": Perturb({"channels.0.cpm": UP}),
     "channels[].value_per_conversion": Perturb({"channels.0.value_per_conversion": UP}),

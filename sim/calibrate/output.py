@@ -32,11 +32,13 @@ class Calibrated:
     notes: dict[PathKey, str] = field(default_factory=dict)
     not_estimated: list[str] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
+    digits: int = 6  # significant digits written (imported curves keep more, to be exact)
 
     def merged_with(self, other: Calibrated) -> Calibrated:
         """Both sets of blocks (``other`` wins on a clash), notes and remarks together."""
         return Calibrated(merge_blocks(self.blocks, other.blocks), {**self.notes, **other.notes},
-                          self.not_estimated + other.not_estimated, self.header + other.header)
+                          self.not_estimated + other.not_estimated, self.header + other.header,
+                          max(self.digits, other.digits))
 
 
 def merge_blocks(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
@@ -74,34 +76,34 @@ def to_yaml(calibrated: Calibrated) -> str:
     lines = [f"# {h}" if h else "#" for h in calibrated.header]
     lines += [f"# not estimated: {s}" for s in calibrated.not_estimated]
     for key, value in calibrated.blocks.items():
-        lines += _node(key, value, (key,), 0, calibrated.notes)
+        lines += _node(key, value, (key,), 0, calibrated.notes, calibrated.digits)
     return "\n".join(lines) + "\n"
 
 
-def _node(key: str, value: Any, path: PathKey, depth: int, notes: Mapping[PathKey, str]
-          ) -> list[str]:
+def _node(key: str, value: Any, path: PathKey, depth: int, notes: Mapping[PathKey, str],
+          digits: int = 6) -> list[str]:
     pad = INDENT * depth
     note = f"  # {notes[path]}" if path in notes else ""
     if isinstance(value, Mapping) and not _flow(value):
         lines = [f"{pad}{key}:{note}"]
         for k, v in value.items():
-            lines += _node(str(k), v, (*path, str(k)), depth + 1, notes)
+            lines += _node(str(k), v, (*path, str(k)), depth + 1, notes, digits)
         return lines
     if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
         lines = [f"{pad}{key}:{note}"]
         for i, item in enumerate(value):
-            lines += _item(item, (*path, item.get("name", i)), depth + 1, notes)
+            lines += _item(item, (*path, item.get("name", i)), depth + 1, notes, digits)
         return lines
-    return [f"{pad}{key}: {_scalar(value)}{note}"]
+    return [f"{pad}{key}: {_scalar(value, digits)}{note}"]
 
 
-def _item(item: Mapping[str, Any], path: PathKey, depth: int, notes: Mapping[PathKey, str]
-          ) -> list[str]:
+def _item(item: Mapping[str, Any], path: PathKey, depth: int, notes: Mapping[PathKey, str],
+          digits: int) -> list[str]:
     """One mapping of a list, ``- `` on its first key, its note as a comment above it."""
     lines = [f"{INDENT * depth}# {notes[path]}"] if path in notes else []
     body: list[str] = []
     for k, v in item.items():
-        body += _node(str(k), v, (*path, str(k)), depth + 1, notes)
+        body += _node(str(k), v, (*path, str(k)), depth + 1, notes, digits)
     first = body[0].removeprefix(INDENT * (depth + 1))
     return [*lines, f"{INDENT * depth}- {first}", *body[1:]]
 
@@ -111,13 +113,13 @@ def _flow(value: Mapping[str, Any]) -> bool:
     return all(not isinstance(v, Mapping | list) for v in value.values()) and len(value) <= 4
 
 
-def _scalar(value: Any) -> str:
+def _scalar(value: Any, digits: int = 6) -> str:
     if isinstance(value, float):
-        value = _rounded(value)
+        value = _rounded(value, digits)
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}: {_scalar(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{k}: {_scalar(v, digits)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
-        return "[" + ", ".join(_scalar(v) for v in value) + "]"
+        return "[" + ", ".join(_scalar(v, digits) for v in value) + "]"
     text: str = yaml.safe_dump(value, default_flow_style=True, width=10_000)
     return text.removesuffix("\n...\n").strip()
 
@@ -135,7 +137,7 @@ def with_template(calibrated: Calibrated, template: Path) -> Calibrated:
     raw = yaml.safe_load(template.read_text(encoding="utf-8"))
     header = [f"calibrated blocks merged into {template}", *calibrated.header]
     return Calibrated(merge_blocks(raw, calibrated.blocks), calibrated.notes,
-                      calibrated.not_estimated, header)
+                      calibrated.not_estimated, header, calibrated.digits)
 
 
 def write_calibrated(calibrated: Calibrated, out: Path, template: Path | None = None) -> str:
@@ -148,7 +150,7 @@ def write_calibrated(calibrated: Calibrated, out: Path, template: Path | None = 
         calibrated = with_template(calibrated, template)
     text = to_yaml(calibrated)
     reread = yaml.safe_load(text)
-    if reread != _plain(calibrated.blocks):  # the writer must round-trip what it was given
+    if reread != _plain(calibrated.blocks, calibrated.digits):  # must read back as given
         raise ValueError("calibrated YAML does not read back as written")
     if template is not None:
         scenario_from_dict(reread, file=str(out))
@@ -156,13 +158,13 @@ def write_calibrated(calibrated: Calibrated, out: Path, template: Path | None = 
     return text
 
 
-def _plain(blocks: Any) -> Any:
+def _plain(blocks: Any, digits: int = 6) -> Any:
     """Blocks with floats rounded as written, for the round-trip check."""
     if isinstance(blocks, Mapping):
-        return {str(k): _plain(v) for k, v in blocks.items()}
+        return {str(k): _plain(v, digits) for k, v in blocks.items()}
     if isinstance(blocks, list | tuple):
-        return [_plain(v) for v in blocks]
-    return _rounded(blocks) if isinstance(blocks, float) else blocks
+        return [_plain(v, digits) for v in blocks]
+    return _rounded(blocks, digits) if isinstance(blocks, float) else blocks
 
 
 def problems_error(lines: Iterable[tuple[str, str]], file: str) -> ScenarioError:

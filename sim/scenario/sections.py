@@ -65,7 +65,11 @@ class Channel(Model):
     name: str = Field(min_length=1, description="unique channel name")
     adstock_alpha: float = Field(ge=0, lt=1, description="geometric adstock carry-over per day")
     hill_k: Positive = Field(description="half-saturation adstocked daily spend, in currency")
-    hill_shape: Positive = Field(le=10, description="Hill shape s")
+    hill_shape: Positive = Field(le=10, description="Hill shape s (a logistic channel ignores it)")
+    saturation: Literal["hill", "logistic"] = Field(
+        "hill", description="response family on adstocked spend a: hill a^s / (a^s + K^s); "
+        "logistic (PyMC-Marketing's) (1 - exp(-lam a)) / (1 + exp(-lam a)) with "
+        "lam = ln(3) / hill_k, so both are half-saturated at hill_k")
     max_daily_conversions: Positive = Field(description="conversions per day at full saturation")
     cpm: Positive = Field(description="cost per thousand impressions, in currency")
     value_per_conversion: NonNegative = Field(description="revenue per conversion, in currency")

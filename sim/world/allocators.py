@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.scenario.schema import Allocator as AllocatorConfig
 from sim.scenario.schema import Scenario
-from sim.world.media import hill
+from sim.world.media import hill, saturation
 
 
 @dataclass(frozen=True)
@@ -96,13 +96,18 @@ def water_fill(values: np.ndarray, grid: SpendGrid, budget: float) -> np.ndarray
 
 
 def allocate(curve_value: np.ndarray, alpha: np.ndarray, k: np.ndarray, s: np.ndarray,
-             lo: np.ndarray, hi: np.ndarray, budget: float, increments: int) -> np.ndarray:
+             lo: np.ndarray, hi: np.ndarray, budget: float, increments: int,
+             logistic: np.ndarray | None = None) -> np.ndarray:
     """Optimal spend for curves ``curve_value * hill(x / (1 - alpha); k, s)`` within bounds.
+
+    ``logistic`` marks channels whose true curve is logistic (see :func:`media.saturation`).
 
     Spends exactly ``budget`` when ``sum(lo) <= budget <= sum(hi)``.
     """
     grid = spend_grid(lo, hi, budget, increments)
-    values = curve_value[:, None] * hill(grid.x / (1.0 - alpha[:, None]), k[:, None], s[:, None])
+    mask = None if logistic is None else logistic[:, None]
+    values = curve_value[:, None] * saturation(grid.x / (1.0 - alpha[:, None]), k[:, None],
+                                               s[:, None], mask)
     return water_fill(values, grid, budget)
 
 

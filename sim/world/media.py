@@ -1,4 +1,4 @@
-"""Media delivery: adstock, Hill saturation, creative fatigue, synergy and noise, per day.
+"""Media delivery: adstock, Hill or logistic saturation, creative fatigue, synergy, noise, per day.
 
 Vectorised over channels with numpy. The response forms are the published ones (Robyn, Meridian,
 PyMC-Marketing): geometric adstock ``a_t = x_t + alpha * a_{t-1}`` and Hill saturation
@@ -36,6 +36,21 @@ def hill(a: np.ndarray | float, k: np.ndarray | float, s: np.ndarray | float) ->
     a = np.maximum(np.asarray(a, dtype=float), 0.0)
     r = (a / k) ** s
     return r / (1.0 + r)
+
+
+def saturation(a: np.ndarray | float, k: np.ndarray | float, s: np.ndarray | float,
+               logistic: np.ndarray | None = None) -> np.ndarray:
+    """The channels' true saturation of adstock ``a``: Hill, or logistic where ``logistic``.
+
+    Logistic is PyMC-Marketing's ``(1 - e^{-lam a}) / (1 + e^{-lam a}) = tanh(lam a / 2)`` with
+    ``lam = ln 3 / K``, half-saturated at ``K`` like the Hill curve. ``logistic`` broadcasts
+    like ``k``; with no logistic channel this is :func:`hill` itself.
+    """
+    h = hill(a, k, s)
+    if logistic is None or not np.any(logistic):
+        return h
+    lam = np.log(3.0) / np.asarray(k, dtype=float)
+    return np.where(logistic, np.tanh(lam * np.maximum(np.asarray(a, dtype=float), 0.0) / 2.0), h)
 
 
 def fatigue_quality(impressions: np.ndarray, fatigue_impressions: np.ndarray | float,
@@ -154,6 +169,7 @@ class Media:
         self.alpha = np.array([c.adstock_alpha for c in ch])
         self.k = np.array([c.hill_k for c in ch])
         self.shape = np.array([c.hill_shape for c in ch])
+        self.logistic = np.array([c.saturation == "logistic" for c in ch])
         self.max_conv = np.array([c.max_daily_conversions for c in ch])
         self.cpm = np.array([c.cpm for c in ch])
         self.value = np.array([c.value_per_conversion for c in ch])
@@ -184,7 +200,7 @@ class Media:
 
         delivered = np.where(has_live, spend, 0.0)  # no live asset: no ad runs, spend is wasted
         self.adstocked = adstock(delivered, self.alpha, self.adstocked)
-        response = hill(self.adstocked, self.k, self.shape)
+        response = saturation(self.adstocked, self.k, self.shape, self.logistic)
         expected = self.max_conv * self.efficiency * quality * response
         if self.synergy is not None:
             expected = expected * (1.0 + response @ self.synergy)

@@ -31,7 +31,7 @@ from sim.world.allocators import (
     spend_grid,
     water_fill,
 )
-from sim.world.media import Media, hill
+from sim.world.media import Media, saturation
 
 
 class AssetSchedule:
@@ -87,7 +87,7 @@ class OracleAllocator:
         slots = m.creatives.copy()
         born, live = slots.born.copy(), slots.live.copy()
         impressions = spend / m.cpm * 1000.0
-        held_value = self.base * hill(spend / (1.0 - m.alpha), m.k, m.shape)
+        held_value = self.base * saturation(spend / (1.0 - m.alpha), m.k, m.shape, m.logistic)
         quality, loss = np.empty((m.n, days)), np.zeros(m.n)
         for k in range(min(max(days, self.FATIGUE_DAYS), self.horizon - day)):
             if k > 0:
@@ -111,7 +111,7 @@ class OracleAllocator:
         days = min(self.window, self.horizon - day)
         reference = (self.previous * budget if self.previous is not None  # steady state first
                      else allocate(self.base, m.alpha, m.k, m.shape, grid.lo, grid.hi, budget,
-                                   self.cfg.increments))
+                                   self.cfg.increments, m.logistic))
         quality, fatigue_cost = self.forecast(day, reference, days)
         quality[view.live_assets == 0] = 0.0  # no live asset today: today's spend is not shown
         k = np.arange(days)
@@ -119,7 +119,8 @@ class OracleAllocator:
         reach = alpha ** (k + 1)  # [c, 1, k]: share of today's adstock left on day k
         held = (1.0 - reach) / (1.0 - alpha)  # adstock on day k per unit of spend held
         a = reach * m.adstocked[:, None, None] + grid.x[:, :, None] * held
-        h = hill(a, m.k[:, None, None], m.shape[:, None, None])  # [c, j, k]
+        h = saturation(a, m.k[:, None, None], m.shape[:, None, None],
+                       m.logistic[:, None, None])  # [c, j, k]
         weight = (alpha ** k) / held  # the k-th term's derivative is alpha^k V q h'(a_k)
         spend = self.fill(h, weight * quality[:, None, :], fatigue_cost[:, None] * grid.x,
                           grid, budget)

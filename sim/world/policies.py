@@ -13,7 +13,7 @@ from sim.scenario.schema import Scenario
 from sim.scenario.setups import Levers
 from sim.world import demand as dm
 from sim.world.allocators import BudgetAllocator, LearnerAllocator, PlanAllocator
-from sim.world.media import Media, fatigue_quality, hill
+from sim.world.media import Media, fatigue_quality, saturation
 from sim.world.oracle import AssetSchedule, OracleAllocator
 from sim.world.production import Practice
 from sim.world.reports import ReportTimer
@@ -113,7 +113,8 @@ def day_values(scenario: Scenario) -> list[float]:
     for c in scenario.channels:
         spend = c.plan_share * scenario.budget.daily_amount
         revenue = c.value_per_conversion * c.max_daily_conversions * float(
-            hill(spend / (1.0 - c.adstock_alpha), c.hill_k, c.hill_shape))
+            saturation(spend / (1.0 - c.adstock_alpha), c.hill_k, c.hill_shape,
+                       np.asarray(c.saturation == "logistic")))
         fresh = requests * mix.get(c.name, 0.0) / sum(mix.values())  # assets per day
         worn = c.quality_min if fresh == 0 else float(fatigue_quality(
             np.asarray(spend / c.cpm * 1000.0 / fresh), c.fatigue_impressions, c.quality_min))
