@@ -12,9 +12,11 @@ the mean measurement is the true effect (times ``1 + bias``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 
+from sim.mmm.source import ExportError
 from sim.world.media import draw_conversions
 from sim.world.replay import MediaReplay, ReplayedMedia
 
@@ -41,10 +43,12 @@ class LiftResult:
     sigma: float
 
 
-def default_tests(channels: int, days: int, window: int = WINDOW_DAYS) -> list[LiftTest]:
-    """One holdout per channel, windows spread evenly over the exported days."""
-    window = min(window, days)
-    starts = np.linspace(0, days - window, channels).round().astype(int) if channels > 1 else [0]
+def default_tests(channels: int, days: int, window: int = WINDOW_DAYS, align: int = 1
+                  ) -> list[LiftTest]:
+    """One holdout per channel, spread evenly over the days, starting on multiples of ``align``."""
+    window = max(align, min(window, days) // align * align)
+    starts = np.linspace(0, days - window, channels) if channels > 1 else np.zeros(1)
+    starts = (starts // align * align).astype(int)
     return [LiftTest(c, int(s), int(s) + window - 1) for c, s in enumerate(starts)]
 
 
@@ -110,3 +114,34 @@ class LiftLab:
                 test, float(self.spend[w, test.channel].sum()), self.true_lift(test, held),
                 float(self.measure(test, held, rng, 1, bias)[0]), float(sigma)))
         return results
+
+
+def parse_tests(specs: list[str], names: list[str], start: date, days: int) -> list[LiftTest]:
+    """``CHANNEL:FIRST:LAST`` holdouts (dates YYYY-MM-DD, inclusive) as tests on exported days.
+
+    Raises :class:`~sim.mmm.source.ExportError` with one line per bad specification.
+    """
+    tests, problems = [], []
+    last = start + timedelta(days=days - 1)
+    for spec in specs:
+        parts = spec.split(":")
+        where = f"--lift {spec!r}"
+        if len(parts) != 3:
+            problems.append(f"{where}: expected CHANNEL:YYYY-MM-DD:YYYY-MM-DD")
+            continue
+        name, first_text, last_text = parts
+        try:
+            first, end = date.fromisoformat(first_text), date.fromisoformat(last_text)
+        except ValueError:
+            problems.append(f"{where}: dates must be YYYY-MM-DD")
+            continue
+        if name not in names:
+            problems.append(f"{where}: unknown channel {name!r} (channels: {', '.join(names)})")
+        elif not start <= first <= end <= last:
+            problems.append(f"{where}: the window must lie within the exported days "
+                            f"{start.isoformat()}..{last.isoformat()}, first day first")
+        else:
+            tests.append(LiftTest(names.index(name), (first - start).days, (end - start).days))
+    if problems:
+        raise ExportError(problems)
+    return tests
