@@ -75,7 +75,7 @@ def truth_tables(source: Source, truth: Truth, request: ExportRequest, panel: Pa
         "roas": rev.roas, "marginal_roas": rev.marginal_roas(truth.eps),
         "conversions_per_spend": conv.roas,
         "marginal_conversions_per_spend": conv.marginal_roas(truth.eps)})
-    totals = {name: {"total": s.total, "base": s.base, "interaction": s.interaction,
+    totals: dict[str, Any] = {name: {"total": s.total, "base": s.base, "interaction": s.interaction,
                      "sum_of_contributions": float(s.contribution.sum())}
               for name, s in (("revenue", rev), ("conversions", conv))}
     totals.update(currency=source.scenario.currency, eps=truth.eps, days=days,
