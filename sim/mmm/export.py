@@ -148,7 +148,7 @@ def write_export(export: Export, out: Path) -> Path:
     """Write the files into a temporary folder beside ``out``, then rename it into place."""
     with staging_folder(out) as tmp:
         for name, table in export.tables.items():
-            table.to_csv(tmp / name, index=False, float_format="%.10g")
+            table.to_csv(tmp / name, index=False)  # repr: floats read back exactly, as floats
         for name, text in export.texts.items():
             (tmp / name).write_text(text, encoding="utf-8")
     return out

@@ -26,7 +26,7 @@ class Column:
     """One column of an export: its name, dtype (as pandas reads the CSV) and tool argument."""
 
     name: str
-    dtype: str  # "float64", "int64" or "object" (text, including YYYY-MM-DD dates)
+    dtype: str  # "float64", "int64" or "str" (text, including YYYY-MM-DD dates)
     argument: str
 
 
@@ -63,18 +63,18 @@ def layout(fmt: str, channels: list[str], outcome: str) -> list[Column]:
         ("live_assets", "context_vars" if fmt == "robyn" else "controls")) for c in channels]
     if fmt == "pymc-marketing":
         controls = [Column(c.name, c.dtype, "control_columns") for c in controls]
-        return [Column("date", "object", "date_column"),
+        return [Column("date", "str", "date_column"),
                 *[Column(f"{c}_spend", "float64", "channel_columns") for c in channels],
                 *controls, Column(outcome, "float64", "target_column")]
     if fmt == "robyn":
-        return [Column("DATE", "object", "date_var"),
+        return [Column("DATE", "str", "date_var"),
                 Column(outcome, "float64", f"dep_var (dep_var_type = \"{_robyn_type(outcome)}\")"),
                 *[Column(f"{c}_S", "float64", "paid_media_spends") for c in channels],
                 *[Column(f"{c}_I", "float64", "paid_media_vars") for c in channels], *controls]
     kpi = ([Column("revenue", "float64", "kpi (kpi_type = \"revenue\")")] if outcome == "revenue"
            else [Column("conversions", "float64", "kpi (kpi_type = \"non_revenue\")"),
                  Column("revenue_per_conversion", "float64", "revenue_per_kpi")])
-    return [Column("geo", "object", "geo"), Column("time", "object", "time"),
+    return [Column("geo", "str", "geo"), Column("time", "str", "time"),
             *[Column(f"{c}_impression", "float64", "media") for c in channels],
             *[Column(f"{c}_spend", "float64", "media_spend") for c in channels],
             *controls, *kpi, Column("population", "float64", "population")]
