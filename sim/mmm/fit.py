@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, signal
 
+from sim.mmm.truth import EPS
 from sim.world.media import hill
 
 # A world the model family can describe (no synergy) where the conductor explores: two years,
@@ -127,8 +128,14 @@ def fit_robyn_export(folder: Path) -> pd.DataFrame:
     live = data[[f"{c}_live_assets" for c in stems]].to_numpy() > 0
     quality = data[[f"{c}_quality" for c in stems]].to_numpy()
     fit = fit_mmm(spend * live, quality, data["revenue"].to_numpy())
-    out = truth[["channel", "spend", "roas"]].rename(columns={"roas": "true_roas"})
-    out["fitted_roas"] = fit.contribution_on(spend * live, quality) / spend.sum(axis=0)
+    out = truth[["channel", "spend", "roas", "marginal_roas"]].rename(
+        columns={"roas": "true_roas", "marginal_roas": "true_marginal_roas"})
+    base = fit.contribution_on(spend * live, quality)
+    out["fitted_roas"] = base / spend.sum(axis=0)
     out["relative_error"] = out["fitted_roas"] / out["true_roas"] - 1.0
+    more = np.array([fit.contribution_on(spend * live * (1.0 + EPS * np.eye(len(stems))[c]),
+                                         quality)[c] for c in range(len(stems))])
+    out["fitted_marginal_roas"] = (more - base) / (EPS * spend.sum(axis=0))
+    out["marginal_error"] = out["fitted_marginal_roas"] / out["true_marginal_roas"] - 1.0
     out["fitted_alpha"], out["fitted_shape"] = fit.alpha, fit.s
     return out
