@@ -52,7 +52,7 @@ def execute(nb: Any, path: Path) -> None:
 def test_there_are_notebooks() -> None:
     assert [p.name for p in NOTEBOOKS] == [
         "01_quickstart.ipynb", "02_explore_results.ipynb", "03_what_if.ipynb",
-        "04_calibrate.ipynb"]
+        "04_calibrate.ipynb", "05_mmm_ground_truth.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

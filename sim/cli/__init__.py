@@ -1,8 +1,8 @@
 """campaign-sim: validate, run, compare, plot, schema, sweep, decompose, breakeven, bench.
 
 The command line and its ``main``; with ``uncertainty`` and ``sensitivity``
-(:mod:`sim.cli.uncertainty`) and ``calibrate`` (:mod:`sim.cli.calibrate`), whose names do not
-fit on the first line.
+(:mod:`sim.cli.uncertainty`), ``calibrate`` (:mod:`sim.cli.calibrate`) and ``export-mmm``
+(:mod:`sim.cli.export_mmm`), whose names do not fit on the first line.
 
 Exit codes: 0 success, 2 bad input (one line per problem on stderr, nothing written), 1 internal
 error (one line plus a hint to re-run with ``--debug`` for the traceback), 130 interrupted by
@@ -21,7 +21,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.cli import breakeven, calibrate, commands, sweeps, uncertainty
+from sim.cli import breakeven, calibrate, commands, export_mmm, sweeps, uncertainty
 from sim.cli.interrupts import Terminated, signals_raise, stop_workers
 from sim.cli.options import (
     EXIT_BAD_INPUT,
@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     breakeven.register(sub)
     uncertainty.register(sub)  # uncertainty, sensitivity
     calibrate.register(sub)  # calibrate media, calibrate requests
+    export_mmm.register(sub)
     for choice in sub.choices.values():
         add_debug(choice, top=False)
     return parser
