@@ -15,14 +15,15 @@ import numpy as np
 import pandas as pd
 
 
-def constant_label(value: str, n: int) -> pd.Categorical:
+def constant_label(value: str, n: int) -> pd.Categorical[str]:
     """``value`` repeated ``n`` times, as a one-category categorical."""
-    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[value])
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([value]))
 
 
-def labels(names: Sequence[str], codes: np.ndarray) -> pd.Categorical:
+def labels(names: Sequence[str], codes: np.ndarray) -> pd.Categorical[str]:
     """``names[codes]`` as a categorical over ``names`` (in their order)."""
-    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=list(names))
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64),
+                                     categories=pd.Index(list(names)))
 
 
 def concat_tables(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
