@@ -103,33 +103,45 @@ class Twin:
         return finish
 
 
-def model_twin(scenario: sim.Scenario, setup: str, replication: int, seed: int = 0) -> Twin:
-    """The logic-free twin of one replication (the model is run once, untimed, to build it)."""
-    world = World(scenario, scenario.levers(setup), Streams(seed, replication))
-    return Twin(world, world.run())
+def model_twin(scenario: sim.Scenario, setup: str, replication: int, seed: int = 0
+               ) -> tuple[Twin, int]:
+    """The logic-free twin of one replication and the run's event count.
+
+    The model is run once, untimed, on a counting environment; the twin is replayed once,
+    untimed, to check it processes as many events (or it would prove nothing).
+    """
+    env = CountingEnvironment()
+    world = World(scenario, scenario.levers(setup), Streams(seed, replication), env=env)
+    twin = Twin(world, world.run())
+    replay = CountingEnvironment()
+    twin.run(replay)
+    if replay.events != env.events:
+        raise RuntimeError(f"the twin of {setup} {replication} replays {replay.events} events, "
+                           f"the model {env.events}")
+    return twin, env.events
 
 
 def cpu_run(scenario: sim.Scenario, setup: str, replication: int, seed: int = 0
-            ) -> tuple[float, int, int]:
-    """(CPU seconds, events, requests) of one replication: building the world and running it.
+            ) -> tuple[float, int]:
+    """(CPU seconds, requests) of one replication: building the world and running it.
 
+    Timed on a plain SimPy environment (a counting one would add its own cost to every event).
     Garbage of earlier runs is collected first (untimed), so a run does not pay for another's.
     """
-    env = CountingEnvironment()
     gc.collect()
     start = time.process_time()
-    world = World(scenario, scenario.levers(setup), Streams(seed, replication), env=env)
+    world = World(scenario, scenario.levers(setup), Streams(seed, replication))
     world.run()
-    return time.process_time() - start, env.events, len(world.requests)
+    return time.process_time() - start, len(world.requests)
 
 
-def cpu_twin(twin: Twin) -> tuple[float, int]:
-    """(CPU seconds, events) of one replay of ``twin``."""
-    env = CountingEnvironment()
+def cpu_twin(twin: Twin) -> float:
+    """CPU seconds of one replay of ``twin`` on a plain SimPy environment."""
+    env = simpy.Environment()
     gc.collect()
     start = time.process_time()
     twin.run(env)
-    return time.process_time() - start, env.events
+    return time.process_time() - start
 
 
 def bench_replications(scenario: sim.Scenario, setups: tuple[str, ...], replications: int,
@@ -142,23 +154,19 @@ def bench_replications(scenario: sim.Scenario, setups: tuple[str, ...], replicat
     """
     out: dict[str, Any] = {}
     for setup in setups:
-        twins = [model_twin(scenario, setup, r) for r in range(replications)]
-        model_s: list[list[float]] = [[] for _ in twins]
-        twin_s: list[list[float]] = [[] for _ in twins]
-        ratios, events = [], 0
+        built = [model_twin(scenario, setup, r) for r in range(replications)]
+        model_s: list[list[float]] = [[] for _ in built]
+        twin_s: list[list[float]] = [[] for _ in built]
+        ratios = []
         for _ in range(rounds):
-            for r, twin in enumerate(twins):
-                sec, events, _ = cpu_run(scenario, setup, r)
-                twin_sec, twin_events = cpu_twin(twin)
-                if twin_events != events:  # the twin must replay the model's events exactly
-                    raise RuntimeError(f"the twin of {setup} {r} replays {twin_events} events, "
-                                       f"the model {events}")
-                model_s[r].append(sec)
-                twin_s[r].append(twin_sec)
+            for r, (twin, _) in enumerate(built):
+                model_s[r].append(cpu_run(scenario, setup, r)[0])
+                twin_s[r].append(cpu_twin(twin))
             ratios.append(sum(s[-1] for s in model_s) / sum(s[-1] for s in twin_s))
         model = sum(min(s) for s in model_s) / replications
         twin_cpu = sum(min(s) for s in twin_s) / replications
-        out[setup] = {"replications": replications, "rounds": rounds, "events": events,
+        out[setup] = {"replications": replications, "rounds": rounds,
+                      "events": sum(e for _, e in built) / replications,
                       "model_cpu_s": model, "twin_cpu_s": twin_cpu, "ratio_by_round": ratios,
                       "ratio": statistics.median(ratios)}
     return out
