@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,notebooks,dask,browser,uncertainty,mmm]'
+	$(BIN)/python -m pip install --quiet -e '.[test,notebooks,dask,browser,uncertainty,mmm,bench]'
 	touch $@
 
 baseline: $(VENV)/.installed

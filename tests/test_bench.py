@@ -39,14 +39,23 @@ def test_benchmark_reports_its_figures() -> None:
     argv = ["--out", str(out)] + (["--quick"] if os.environ.get("BENCH_QUICK") else [])
     assert bench.main(argv) == 0
     fig = json.loads(out.read_text(encoding="utf-8"))
-    assert fig["model"]["events_per_replication"] > 0
-    assert all(math.isfinite(r["us_per_request"]) for r in fig["demand"]["rows"])
-    assert set(fig["targets"]) == {"model_vs_bare", "cost_per_request_drift",
-                                   "cost_per_request_drift_fixed_capacity",
-                                   "cost_per_request_drift_whole_run",
-                                   "speedup_2_over_1", "baseline_4x100_s",
-                                   "twin_vs_bare", "model_vs_twin"}
+    assert fig["replication"]["pilot"]["events"] > 0
+    assert all(math.isfinite(r["us_per_request"]) for r in fig["demand"])
+    figures = [r["figure"] for r in fig["figures"]]
+    assert any(f.startswith("pilot replication") for f in figures)
+    assert any(f.startswith("conductor replication") for f in figures)
+    assert any("Ciw" in f for f in figures) and any("mean wait" in f for f in figures)
+    assert sum(f.startswith("compare") for f in figures) == 3
+    assert all(set(r) >= {"value", "yardstick", "ratio", "target", "met"} for r in fig["figures"])
 
+
+def test_erlang_c_wait_of_the_m_m_10_queue() -> None:
+    """The yardstick of the queue figure: Erlang C's Wq for c = 10, lambda 9, mu 1."""
+    load_bench()
+    import bench_queue
+
+    assert bench_queue.erlang_c_wait(10, 9.0, 1.0) == pytest.approx(0.6687, abs=1e-4)
+    assert bench_queue.erlang_c_wait(1, 0.5, 1.0) == pytest.approx(1.0)  # M/M/1: rho/(mu-lam)
 
 def test_counting_environment_counts_every_event() -> None:
     bench = load_bench()

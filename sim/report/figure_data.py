@@ -45,13 +45,14 @@ def cumulative_net(daily: pd.DataFrame, requests: pd.DataFrame | None = None,
     requests or summary those costs are left out.
     Index ``(setup, replication)``, one column per day (days with no rows count as 0).
     """
-    net = daily.assign(_net=daily["revenue"] - daily["spend"])
-    per_day = net.groupby(["setup", "replication", "day"])["_net"].sum()
+    keys = [daily["setup"], daily["replication"], daily["day"]]  # no copy of the whole table
+    per_day = (daily["revenue"] - daily["spend"]).groupby(keys).sum()
     wide = per_day.unstack("day", fill_value=0).sort_index(axis=1)
     if requests is not None and {"cost", "finish"} <= set(requests.columns) and len(requests):
-        done = requests[requests["finish"].notna()]
-        day = np.minimum(np.floor(done["finish"]).astype(int), int(wide.columns.max()))
-        cost = done.assign(day=day).groupby(["setup", "replication", "day"])["cost"].sum()
+        done = requests["finish"].notna()
+        day = np.minimum(np.floor(requests["finish"][done]).astype(int), int(wide.columns.max()))
+        cost = requests["cost"][done].groupby(
+            [requests["setup"][done], requests["replication"][done], day.rename("day")]).sum()
         cost_wide = cost.unstack("day", fill_value=0).reindex(
             index=wide.index, columns=wide.columns, fill_value=0)
         wide = wide - cost_wide

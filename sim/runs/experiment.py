@@ -16,6 +16,7 @@ from sim.runs.backends import ProcessBackend, SerialBackend
 from sim.runs.store import RunStore, run_all, run_key
 from sim.scenario.identity import scenario_fingerprint
 from sim.scenario.schema import Scenario
+from sim.tables.columns import concat_tables
 from sim.tables.metrics import daily_table, requests_table, summarize
 from sim.tables.operations import resources_table, steps_table
 from sim.tables.stats import Estimate, paired_difference
@@ -78,13 +79,8 @@ class Comparison:
 def stack(results: Iterable[RunResult]) -> Comparison:
     """Concatenate run results into one comparison, in the given order."""
     rs = list(results)
-    return Comparison(
-        pd.concat([r.summary for r in rs], ignore_index=True),
-        pd.concat([r.daily for r in rs], ignore_index=True),
-        pd.concat([r.requests for r in rs], ignore_index=True),
-        pd.concat([r.steps for r in rs], ignore_index=True),
-        pd.concat([r.resources for r in rs], ignore_index=True),
-    )
+    return Comparison(*(concat_tables([getattr(r, name) for r in rs])
+                        for name in ("summary", "daily", "requests", "steps", "resources")))
 
 
 def run_many(tasks: list[Task], jobs: int = 1, on_done: Callable[[], None] | None = None,

@@ -12,6 +12,7 @@ import pandas as pd
 
 from sim.scenario.schema import Scenario
 from sim.scenario.setups import Levers
+from sim.tables.columns import constant_label, labels
 from sim.tables.operations import admin_share, resource_summary
 from sim.world.records import RunRecords
 
@@ -87,7 +88,7 @@ def daily_table(scenario: Scenario, setup: str, replication: int, rec: RunRecord
     d = rec.daily
     days, n = d.spend.shape
     return pd.DataFrame({
-        "setup": setup,
+        "setup": constant_label(setup, days * n),
         "replication": replication,
         "day": np.repeat(np.arange(days), n),
         "channel": pd.Categorical(np.tile(scenario.channel_names, days),
@@ -106,20 +107,20 @@ def requests_table(scenario: Scenario, setup: str, replication: int, rec: RunRec
                    ) -> pd.DataFrame:
     """One row per content request; ``finish`` is NaN for requests open at the horizon."""
     req, log = rec.requests, rec.log
-    teams = np.array([*rec.team_names, ""], dtype=object)
+    teams = [*rec.team_names, ""]  # "" for a request not started
     done = ~np.isnan(log.finish)
     return pd.DataFrame({
-        "setup": setup,
+        "setup": constant_label(setup, len(req)),
         "replication": replication,
         "request_id": np.arange(len(req)),
-        "channel": np.array(scenario.channel_names, dtype=object)[req.channel],
-        "format": np.array(scenario.formats.names, dtype=object)[req.format],
+        "channel": labels(scenario.channel_names, req.channel),
+        "format": labels(scenario.formats.names, req.format),
         "campaign": req.campaign,
         "arrival": req.arrival,
         "due": req.due,
         "finish": log.finish,
         "reused": log.reused,
-        "agency": teams[log.team],
+        "agency": labels(teams, np.where(log.team < 0, len(teams) - 1, log.team)),
         "revisions": log.revisions,
         "late": done & (log.finish > req.due),
         "cost": log.cost,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.scenario.schema import Scenario
+from sim.tables.columns import constant_label
 from sim.world import steps as st
 from sim.world.records import RunRecords
 
@@ -49,7 +50,7 @@ def steps_table(setup: str, replication: int, rec: RunRecords) -> pd.DataFrame:
     s = rec.steps
     names = resource_names(rec)
     return pd.DataFrame({
-        "setup": setup,
+        "setup": constant_label(setup, len(s.request)),
         "replication": replication,
         "request_id": s.request.astype(np.int32),
         "step": pd.Categorical.from_codes(s.kind.astype(np.int64),
@@ -111,7 +112,7 @@ def resources_table(scenario: Scenario, setup: str, replication: int, rec: RunRe
     busy = busy_by_day(rec, days)
     kinds = ["team"] * len(rec.team_names) + ["stage"] * len(rec.stage_names)
     return pd.DataFrame({
-        "setup": setup,
+        "setup": constant_label(setup, days * n),
         "replication": replication,
         "day": np.tile(np.arange(days), n),
         "resource": pd.Categorical(np.repeat(names, days), categories=names),

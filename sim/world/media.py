@@ -134,10 +134,12 @@ class Creatives:
 
     def add(self, channel: int, time: float) -> None:
         """Put a fresh asset live, replacing the most fatigued one when all slots are taken."""
-        live = self.live[channel]
-        slot = int(live.argmin())  # first free slot, if any
-        if live[slot]:
-            slot = int(self.impressions[channel].argmax())
+        live = self.live[channel].tolist()  # a few slots: Python's index beats numpy's calls
+        if False in live:
+            slot = live.index(False)  # the first free slot
+        else:
+            shown = self.impressions[channel].tolist()
+            slot = shown.index(max(shown))  # the first most shown (impressions are finite)
         self.live[channel, slot] = True
         self.impressions[channel, slot] = 0.0
         self.born[channel, slot] = time
