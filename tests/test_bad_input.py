@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,11 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 
-def campaign_sim(*argv: object, cwd: Path) -> tuple[int, str, str, float]:
-    start = time.monotonic()
+def campaign_sim(*argv: object, cwd: Path, timeout: float = 300) -> tuple[int, str, str]:
     done = subprocess.run([sys.executable, "-m", "sim", *map(str, argv)], cwd=cwd,
-                          capture_output=True, text=True, timeout=300, check=False)
-    return done.returncode, done.stdout, done.stderr, time.monotonic() - start
+                          capture_output=True, text=True, timeout=timeout, check=False)
+    return done.returncode, done.stdout, done.stderr
 
 
 def scenario_file(tmp_path: Path, **demand: object) -> Path:
@@ -35,8 +33,10 @@ def test_a_run_too_large_for_memory_is_refused_at_once(tmp_path: Path, command: 
     path = scenario_file(tmp_path, base_rate=100000)
     extra = {"compare": ["--out", "out"], "sweep": ["--grid", "demand.growth=1,2", "--out", "out"],
              "validate": []}[command]
-    code, _, err, seconds = campaign_sim(command, path, *extra, cwd=tmp_path)
-    assert code == 2 and seconds < 2 + 1.5, (err, seconds)  # 2 s, plus the interpreter's start
+    # 72.8 M requests would run for hours: within the timeout it can only have been refused
+    # before any simulation started (no wall-clock bound, which a loaded machine would break).
+    code, _, err = campaign_sim(command, path, *extra, cwd=tmp_path, timeout=120)
+    assert code == 2, err
     lines = err.strip().splitlines()
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"{path}: demand.base_rate: one run would need about ")
@@ -46,9 +46,9 @@ def test_a_run_too_large_for_memory_is_refused_at_once(tmp_path: Path, command: 
 
 def test_max_memory_raises_the_limit(tmp_path: Path) -> None:
     path = scenario_file(tmp_path, base_rate=100000)
-    code, out, err, _ = campaign_sim("validate", path, "--max-memory", "1000", cwd=tmp_path)
+    code, out, err = campaign_sim("validate", path, "--max-memory", "1000", cwd=tmp_path)
     assert code == 0 and out.strip() == f"ok {path}", err
-    code, _, err, _ = campaign_sim("validate", path, "--max-memory", "-1", cwd=tmp_path)
+    code, _, err = campaign_sim("validate", path, "--max-memory", "-1", cwd=tmp_path)
     assert code == 2 and "--max-memory" in err
 
 
@@ -74,8 +74,9 @@ def test_the_memory_estimate_grows_with_demand() -> None:
 def test_hostile_files_are_refused_at_once(tmp_path: Path, text: str, needle: str) -> None:
     path = tmp_path / "hostile.yaml"
     path.write_text(text, encoding="utf-8")
-    code, _, err, seconds = campaign_sim("validate", path, cwd=tmp_path)
-    assert code == 2 and seconds < 2 + 1.5, (err, seconds)  # 2 s, plus the interpreter's start
+    # Expanded, these would take minutes and gigabytes: the timeout can only pass a refusal.
+    code, _, err = campaign_sim("validate", path, cwd=tmp_path, timeout=120)
+    assert code == 2, err
     assert err.strip().splitlines() == [f"{path}: (file): " + err.split(": (file): ")[1].strip()]
     assert needle in err
 

@@ -1,9 +1,12 @@
-"""Regression: the summary of a short baseline run must match the stored one exactly.
+"""Regression: the summary of a short baseline run must match the stored one.
 
 The case (baseline shrunk to 60 days, four setups, two replications) and the CSV writer live in
 ``scripts/refresh_regression.py``; the fresh summary goes through the same writer and reader as
-the stored file, then the two are compared exactly. Any change in output fails; when the change
-is intended, rerun the script and commit the new ``tests/regression/summary.csv``.
+the stored file, then the two are compared to 1e-12 relative: any change of the model's output
+fails, while a library that sums in another order (numpy and pandas releases move the last bit
+or two of a mean) does not. Same-machine determinism, serial or parallel, is checked exactly
+elsewhere. When a change is intended, rerun the script and commit the new
+``tests/regression/summary.csv``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+RTOL = 1e-12  # a model change moves far more than the last bits of a sum
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "refresh_regression.py"
 
 
@@ -39,7 +43,7 @@ def test_summary_matches_stored_baseline(tmp_path: Path) -> None:
     case.write_csv(case.regression_summary(), fresh_path)
     fresh, stored = case.read_csv(fresh_path), case.read_csv(stored_path)
     try:
-        pd.testing.assert_frame_equal(fresh, stored, check_exact=True)
+        pd.testing.assert_frame_equal(fresh, stored, check_exact=False, rtol=RTOL, atol=0)
         return
     except AssertionError as err:
         detail = str(err)
