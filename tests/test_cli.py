@@ -565,7 +565,7 @@ def test_module_docstring_names_every_command() -> None:
     first_line, *rest = (cli.__doc__ or "").split("\n\n")[:2]
     assert set(sub.choices) == {
         "validate", "run", "compare", "plot", "schema", "sweep", "decompose", "breakeven",
-        "uncertainty", "sensitivity", "bench",
+        "uncertainty", "sensitivity", "bench", "calibrate",
     }
     for command in sub.choices:  # the first line, or the paragraph after it where it is full
         assert re.search(rf"\b{command}\b", first_line) or re.search(

@@ -1,7 +1,8 @@
 """campaign-sim: validate, run, compare, plot, schema, sweep, decompose, breakeven, bench.
 
 The command line and its ``main``; with ``uncertainty`` and ``sensitivity``
-(:mod:`sim.cli.uncertainty`), whose names do not fit on the first line.
+(:mod:`sim.cli.uncertainty`) and ``calibrate`` (:mod:`sim.cli.calibrate`), whose names do not
+fit on the first line.
 
 Exit codes: 0 success, 2 bad input (one line per problem on stderr, nothing written), 1 internal
 error (one line plus a hint to re-run with ``--debug`` for the traceback), 130 interrupted by
