@@ -9,7 +9,7 @@ mappings are addressed by their ``name``, other list items by index.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,14 +140,20 @@ def with_template(calibrated: Calibrated, template: Path) -> Calibrated:
                       calibrated.not_estimated, header, calibrated.digits)
 
 
-def write_calibrated(calibrated: Calibrated, out: Path, template: Path | None = None) -> str:
+Merge = Callable[[Calibrated, Path], Calibrated]
+"""How calibrated blocks go into a template scenario."""
+
+
+def write_calibrated(calibrated: Calibrated, out: Path, template: Path | None = None,
+                     merge: Merge = with_template) -> str:
     """Write the blocks (merged into ``template`` if given) to ``out`` atomically; return the text.
 
     With a template the result must be a valid scenario: its problems are raised, naming ``out``,
-    and nothing is written.
+    and nothing is written. ``merge`` puts the blocks into the template (a source whose
+    estimates replace whole template values passes its own).
     """
     if template is not None:
-        calibrated = with_template(calibrated, template)
+        calibrated = merge(calibrated, template)
     text = to_yaml(calibrated)
     reread = yaml.safe_load(text)
     if reread != _plain(calibrated.blocks, calibrated.digits):  # must read back as given

@@ -1,6 +1,6 @@
 """``campaign-sim calibrate media|requests``: scenario blocks from an organisation's own data.
 
-The group; what its subcommands share is in :mod:`sim.cli.calibrate_common` (re-exported here);
+The group; what its subcommands share is in :mod:`sim.cli.calibrate_common`;
 each subcommand's arguments and handler live in :mod:`sim.cli.calibrate_media` and
 :mod:`sim.cli.calibrate_requests`.
 """
@@ -10,10 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sim.cli import calibrate_media, calibrate_requests
-from sim.cli.calibrate_common import add_output_options, write_and_report
 from sim.cli.options import Parser
-
-__all__ = ["add_output_options", "register", "write_and_report"]
 
 
 def register(subparsers: Any) -> None:

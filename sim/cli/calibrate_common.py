@@ -22,11 +22,14 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
                    help="merge the blocks into this scenario and write a full, valid scenario")
 
 
-def write_and_report(calibrated: Any, args: argparse.Namespace) -> int:
-    """Write the calibrated blocks as ``--out`` says and print what was written and left out."""
-    from sim.calibrate.output import write_calibrated
+def write_and_report(calibrated: Any, args: argparse.Namespace, merge: Any = None) -> int:
+    """Write the calibrated blocks as ``--out`` says and print what was written and left out.
 
-    write_calibrated(calibrated, args.out, args.template)
+    ``merge`` (default :func:`sim.calibrate.output.with_template`) puts them into ``--template``.
+    """
+    from sim.calibrate.output import with_template, write_calibrated
+
+    write_calibrated(calibrated, args.out, args.template, merge or with_template)
     what = "scenario" if args.template else "blocks " + ", ".join(calibrated.blocks)
     print(f"wrote {what} to {args.out}")
     for sentence in calibrated.not_estimated:

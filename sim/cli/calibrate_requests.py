@@ -9,11 +9,10 @@ or merged into ``--template`` as a full scenario that ``validate`` accepts.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
-from sim.cli.options import EXIT_OK
+from sim.cli.calibrate_common import add_output_options, write_and_report
 
 
 def register(group: Any) -> None:
@@ -28,19 +27,14 @@ def register(group: Any) -> None:
                    help="for a simulator's results: the setup to read (default pilot)")
     p.add_argument("--replication", type=int, default=None,
                    help="for a simulator's results: the replication to read (default the first)")
-    # as sim.cli.calibrate.add_output_options says (importing it from here would be a cycle)
-    p.add_argument("--out", type=Path, required=True, metavar="FILE.yaml",
-                   help="where to write the calibrated blocks (or the full scenario)")
-    p.add_argument("--template", type=Path, default=None, metavar="SCENARIO",
-                   help="merge the blocks into this scenario and write a full, valid scenario")
+    add_output_options(p)
     p.set_defaults(handler=cmd_requests)
 
 
 def cmd_requests(args: argparse.Namespace) -> int:
     """Read, check, estimate, write; bad input raises before anything is written."""
-    from sim.calibrate.output import write_calibrated
     from sim.calibrate.request_log import Known, read_log
-    from sim.calibrate.requests import calibrate_requests, check_scenario, into_template
+    from sim.calibrate.requests import calibrate_requests, into_template
     from sim.scenario.load import load_scenario
 
     template = load_scenario(args.template) if args.template else None
@@ -49,12 +43,4 @@ def cmd_requests(args: argparse.Namespace) -> int:
         {a.name for a in template.agencies}, {s.name for s in template.approvals.stages})
     data = read_log(args.log, args.steps, known, args.setup, args.replication)
     calibrated = calibrate_requests(data, template)
-    if args.template:
-        calibrated = into_template(calibrated, args.template)
-        check_scenario(calibrated, args.out)
-    write_calibrated(calibrated, args.out)
-    what = "scenario" if args.template else "blocks " + ", ".join(calibrated.blocks)
-    print(f"wrote {what} to {args.out}")
-    for sentence in calibrated.not_estimated:
-        print(f"not estimated: {sentence}", file=sys.stderr)
-    return EXIT_OK
+    return write_and_report(calibrated, args, merge=into_template)
