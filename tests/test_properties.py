@@ -265,8 +265,9 @@ def check_costs(data: dict[str, Any], res: sim.RunResult) -> None:
     q = requests[done]
     frac = data["approvals"]["revision_cost_fraction"]
     base = q["cost"] / (1.0 + frac * q["revisions"])
-    cost_new = q["agency"].map(lambda a: teams[a]["cost_new"]).astype(float)
-    cost_adapt = q["agency"].map(lambda a: teams[a]["cost_adaptation"]).astype(float)
+    agency = q["agency"].astype(str)  # a categorical maps its unused categories too
+    cost_new = agency.map(lambda a: teams[a]["cost_new"]).astype(float)
+    cost_adapt = agency.map(lambda a: teams[a]["cost_adaptation"]).astype(float)
     reused = q["reused"].to_numpy(dtype=bool)
     assert (base[reused] <= cost_new[reused] * (1 + TOL) + 1e-9).all(), (
         "a reused request costs more than a new one at its team")

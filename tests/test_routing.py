@@ -190,6 +190,6 @@ def test_identical_teams_routing_cannot_matter() -> None:
     assert finished["conductor"] == finished["c_bound"] > 0
     # not a vacuous comparison: pooled routing did send work to teams other than the bound one
     done = c.requests[c.requests["finish"].notna()]
-    elsewhere = done["agency"] != "team_" + done["channel"]
+    elsewhere = done["agency"].astype(str) != "team_" + done["channel"].astype(str)
     assert elsewhere[done["setup"] == "conductor"].mean() > 0.1
     assert not elsewhere[done["setup"] == "c_bound"].any()
