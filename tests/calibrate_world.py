@@ -159,14 +159,15 @@ def round_trip_checks(scenario: Scenario, seed: int, folder: Path) -> list[Check
 
 def recovered_scenario(scenario_raw: dict[str, Any], seed: int, folder: Path) -> Scenario:
     """The scenario calibrated from one pilot run of the truth, merged into the truth."""
-    from sim.calibrate.requests import calibrate_requests, check_scenario, into_template
+    from sim.calibrate.output import as_scenario
+    from sim.calibrate.requests import calibrate_requests, into_template
 
     template = folder / "truth.yaml"
     template.write_text(yaml.safe_dump(scenario_raw, sort_keys=False), encoding="utf-8")
     truth = scenario_from_dict(scenario_raw, file=str(template))
     requests, steps = simulate_logs(truth, seed, folder)
     calibrated = calibrate_requests(read_log(requests, steps), truth)
-    return check_scenario(into_template(calibrated, template), folder / "recovered.yaml")
+    return as_scenario(into_template(calibrated, template), folder / "recovered.yaml")
 
 
 def pilot_metric(scenario: Scenario, metric: str, seeds: range) -> np.ndarray:

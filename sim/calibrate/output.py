@@ -19,6 +19,7 @@ import yaml
 from sim.files import write_atomic
 from sim.scenario.load import load_scenario, scenario_from_dict
 from sim.scenario.problems import Problem, ScenarioError
+from sim.scenario.schema import Scenario
 
 PathKey = tuple[str | int, ...]
 INDENT = "  "
@@ -159,9 +160,14 @@ def write_calibrated(calibrated: Calibrated, out: Path, template: Path | None = 
     if reread != _plain(calibrated.blocks, calibrated.digits):  # must read back as given
         raise ValueError("calibrated YAML does not read back as written")
     if template is not None:
-        scenario_from_dict(reread, file=str(out))
+        as_scenario(calibrated, out)
     write_atomic(out, text)
     return text
+
+
+def as_scenario(calibrated: Calibrated, out: Path) -> Scenario:
+    """The blocks as the scenario ``out`` would hold once written (``ScenarioError`` naming it)."""
+    return scenario_from_dict(yaml.safe_load(to_yaml(calibrated)), file=str(out))
 
 
 def _plain(blocks: Any, digits: int = 6) -> Any:

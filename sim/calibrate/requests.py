@@ -17,9 +17,9 @@ import yaml
 from sim.calibrate import steps_fit
 from sim.calibrate.demand_fit import fit_demand, rescaled_growth
 from sim.calibrate.fitting import DurationFit, fit_duration, proportion
-from sim.calibrate.output import Calibrated, PathKey, merge_blocks, to_yaml
+from sim.calibrate.output import Calibrated, PathKey, merge_blocks
 from sim.calibrate.request_log import LogData
-from sim.scenario.load import load_scenario, scenario_from_dict
+from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario
 
 ALWAYS_KEPT = ("team capacities, reviewer counts, costs, library findability and campaign "
@@ -185,8 +185,3 @@ def into_template(calibrated: Calibrated, template: Path) -> Calibrated:
     merged = merge_blocks(_strip(raw, calibrated.blocks), calibrated.blocks)
     header = [f"calibrated blocks merged into {template}", *calibrated.header]
     return Calibrated(merged, calibrated.notes, calibrated.not_estimated, header)
-
-
-def check_scenario(calibrated: Calibrated, out: Path) -> Scenario:
-    """The merged blocks as a scenario, as written to ``out`` (``ScenarioError`` naming it)."""
-    return scenario_from_dict(yaml.safe_load(to_yaml(calibrated)), file=str(out))

@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sim.cli.options import EXIT_OK
+
+if TYPE_CHECKING:  # the calibrate package is imported when a subcommand runs
+    from sim.calibrate.output import Calibrated, Merge
 
 
 def add_output_options(p: argparse.ArgumentParser) -> None:
@@ -22,7 +25,8 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
                    help="merge the blocks into this scenario and write a full, valid scenario")
 
 
-def write_and_report(calibrated: Any, args: argparse.Namespace, merge: Any = None) -> int:
+def write_and_report(calibrated: Calibrated, args: argparse.Namespace,
+                     merge: Merge | None = None) -> int:
     """Write the calibrated blocks as ``--out`` says and print what was written and left out.
 
     ``merge`` (default :func:`sim.calibrate.output.with_template`) puts them into ``--template``.
